@@ -220,10 +220,6 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		Use:   "sozuctl-plan",
 		Short: "Plan and apply Sōzu reverse proxy configuration from HCL",
 		Long:  rootLong,
-		Example: `  sozuctl-plan validate examples/basic
-  sozuctl-plan plan --socket /run/sozu/sozu.sock examples/basic
-  sozuctl-plan apply -out=plan.bin examples/basic
-  sozuctl-plan version --format json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// Root runs only to show help or to reject an unknown command with
@@ -260,8 +256,84 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 	for _, f := range registeredCommands {
 		root.AddCommand(f(g))
 	}
+	root.SetHelpCommand(newHelpCommand())
+	// Commands that run only to show help or reject unknown subcommands
+	// (the root and groups) are not advertised as runnable in their usage.
+	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(),
+		"{{if .Runnable}}", "{{if and .Runnable (not .HasAvailableSubCommands)}}", 1))
+	root.Example = rootExamples(root)
 	normalizeTree(root)
 	return root
+}
+
+// rootExampleLines are the root's help examples; each is shown only when its
+// command is part of this build.
+var rootExampleLines = []string{
+	"sozuctl-plan validate examples/basic",
+	"sozuctl-plan plan --socket /run/sozu/sozu.sock examples/basic",
+	"sozuctl-plan plan -out=api.plan -detailed-exitcode examples/basic",
+	"sozuctl-plan apply api.plan",
+	"sozuctl-plan show --format json sozu.state",
+	"sozuctl-plan sim --socket /tmp/sozu.sock",
+	"sozuctl-plan version --format json",
+}
+
+// rootExamples returns the lines of rootExampleLines whose command exists.
+func rootExamples(root *cobra.Command) string {
+	var b strings.Builder
+	for _, line := range rootExampleLines {
+		words := strings.Fields(line)
+		if len(words) < 2 {
+			continue
+		}
+		if c, _, err := root.Find(words[1:2]); err != nil || c == root {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString("  " + line)
+	}
+	return b.String()
+}
+
+// newHelpCommand builds "help [command]", which rejects an unknown topic as
+// a usage error (cobra's own prints the usage and exits 0).
+func newHelpCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		Long:  "Show the help of a command, or of sozuctl-plan itself.",
+		Example: `  sozuctl-plan help
+  sozuctl-plan help version`,
+		Args: cobra.ArbitraryArgs,
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var names []cobra.Completion
+			c, _, err := cmd.Root().Find(args)
+			if err != nil || c == nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			for _, sub := range c.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					names = append(names, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			root := cmd.Root()
+			target, rest, err := root.Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				name := strings.Join(args, " ")
+				if len(rest) > 0 {
+					name = rest[0]
+				}
+				return usageErrorf(root, "unknown help topic %q", name)
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+	}
 }
 
 // resolve finishes the common options once the flags are parsed: it checks
@@ -332,6 +404,9 @@ func runGroup(cmd *cobra.Command, args []string) error {
 		return cmd.Help()
 	}
 	msg := fmt.Sprintf("unknown command %q for %s", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 		msg += fmt.Sprintf("; did you mean %q?", s[0])
 	}
