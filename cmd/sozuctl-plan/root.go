@@ -217,9 +217,9 @@ difference.`
 // newRootCommand builds the command tree for one run.
 func newRootCommand(g *globalOptions) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "sozuctl-plan",
-		Short: "Plan and apply Sōzu reverse proxy configuration from HCL",
-		Long:  rootLong,
+		Use:           "sozuctl-plan",
+		Short:         "Plan and apply Sōzu reverse proxy configuration from HCL",
+		Long:          rootLong,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// Root runs only to show help or to reject an unknown command with
