@@ -321,10 +321,27 @@ func BenchmarkRenderDescriptors(b *testing.B) {
 }
 
 // lineDiff lists the lines only in a (prefixed "- ") and only in b
-// (prefixed "+ "), in listing order, from a longest common subsequence. Each
+// (prefixed "+ "), in order, from a longest common subsequence. Each
 // listing line names its message or enum, so no context is needed. It
-// returns "" when a and b are equal.
+// returns "" when a and b are equal. Past a few million line pairs it falls
+// back to listing the whole differing middle of a, then of b.
 func lineDiff(a, b []string) string {
+	for len(a) > 0 && len(b) > 0 && a[0] == b[0] {
+		a, b = a[1:], b[1:]
+	}
+	for len(a) > 0 && len(b) > 0 && a[len(a)-1] == b[len(b)-1] {
+		a, b = a[:len(a)-1], b[:len(b)-1]
+	}
+	var out strings.Builder
+	if len(a)*len(b) > 4_000_000 {
+		for _, l := range a {
+			out.WriteString("- " + l + "\n")
+		}
+		for _, l := range b {
+			out.WriteString("+ " + l + "\n")
+		}
+		return out.String()
+	}
 	// lcs[i][j] is the length of the longest common subsequence of a[i:]
 	// and b[j:].
 	lcs := make([][]int, len(a)+1)
@@ -340,7 +357,6 @@ func lineDiff(a, b []string) string {
 			}
 		}
 	}
-	var out strings.Builder
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
 		switch {
@@ -770,6 +786,9 @@ func TestLineDiff(t *testing.T) {
 		{"added at end", []string{"a"}, []string{"a", "b"}, "+ b\n"},
 		{"removed at start", []string{"a", "b"}, []string{"b"}, "- a\n"},
 		{"all different", []string{"a"}, []string{"b"}, "- a\n+ b\n"},
+		{"interleaved", []string{"a", "x", "b", "y", "c"}, []string{"a", "b", "z", "c"}, "- x\n- y\n+ z\n"},
+		{"too large for LCS", slices.Repeat([]string{"x"}, 2001), slices.Repeat([]string{"y"}, 2001),
+			strings.Repeat("- x\n", 2001) + strings.Repeat("+ y\n", 2001)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
