@@ -93,10 +93,14 @@ type ClosedError struct {
 
 // Error implements error.
 func (e *ClosedError) Error() string {
-	if e.Processing > 0 {
-		return fmt.Sprintf("%sSōzu closed the connection after %d PROCESSING answers and before the final one; the request may have been partly applied", where(e.Verb, e.Socket), e.Processing)
+	cause := ""
+	if e.Err != nil && !errors.Is(e.Err, io.EOF) {
+		cause = fmt.Sprintf(" (%v)", e.Err)
 	}
-	return fmt.Sprintf("%sSōzu closed the connection before answering", where(e.Verb, e.Socket))
+	if e.Processing > 0 {
+		return fmt.Sprintf("%sthe connection closed after %d PROCESSING answers and before the final one%s; the request may have been partly applied", where(e.Verb, e.Socket), e.Processing, cause)
+	}
+	return fmt.Sprintf("%sthe connection closed before Sōzu answered%s", where(e.Verb, e.Socket), cause)
 }
 
 // Unwrap returns the underlying cause.
