@@ -59,12 +59,12 @@ func goldenRecords(t testing.TB) []goldenRecord {
 		{"add_http_listener", rec("SAVE-0", &sozupb.Request{RequestType: &sozupb.Request_AddHttpListener{AddHttpListener: &sozupb.HttpListenerConfig{
 			Address: a80, PublicAddress: addr(t, "203.0.113.1:80"), ExpectProxy: p(false), StickyName: p("SOZUBALANCEID"),
 			FrontTimeout: p(uint32(60)), BackTimeout: p(uint32(30)), ConnectTimeout: p(uint32(3)), RequestTimeout: p(uint32(10)), Active: p(false),
-			HttpAnswers:              &sozupb.CustomHttpAnswers{Answer_404: p("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")},
-			H2MaxRstStreamPerWindow:  p(uint32(100)),
-			H2MaxRstStreamLifetime:   p(uint64(9007199254740993)), // 2^53 + 1: lost through a float64
-			SozuIdHeader:             p("Sozu-Id"),
-			Answers:                  map[string]string{"503": "HTTP/1.1 503 Service Unavailable\r\n\r\n", "404": "HTTP/1.1 404 Not Found\r\n\r\n"},
-			ElideXRealIp:             p(true),
+			HttpAnswers:             &sozupb.CustomHttpAnswers{Answer_404: p("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")},
+			H2MaxRstStreamPerWindow: p(uint32(100)),
+			H2MaxRstStreamLifetime:  p(uint64(9007199254740993)), // 2^53 + 1: lost through a float64
+			SozuIdHeader:            p("Sozu-Id"),
+			Answers:                 map[string]string{"503": "HTTP/1.1 503 Service Unavailable\r\n\r\n", "404": "HTTP/1.1 404 Not Found\r\n\r\n"},
+			ElideXRealIp:            p(true),
 		}}})},
 		{"add_https_listener", rec("SAVE-1", &sozupb.Request{RequestType: &sozupb.Request_AddHttpsListener{AddHttpsListener: &sozupb.HttpsListenerConfig{
 			Address: a443, ExpectProxy: p(false), StickyName: p("SOZUBALANCEID"),
@@ -141,14 +141,14 @@ func goldenRecords(t testing.TB) []goldenRecord {
 		}}})},
 		{"remove_http_frontend", rec("SAVE-18", &sozupb.Request{RequestType: &sozupb.Request_RemoveHttpFrontend{RemoveHttpFrontend: &sozupb.RequestHttpFrontend{
 			Address: a80, Hostname: p("old.example.com"),
-			Path:     &sozupb.PathRule{Kind: sozupb.PathRuleKind_EQUALS.Enum(), Value: p("/exact")},
-			Method:   p("GET"), Position: sozupb.RulePosition_PRE.Enum(),
+			Path:   &sozupb.PathRule{Kind: sozupb.PathRuleKind_EQUALS.Enum(), Value: p("/exact")},
+			Method: p("GET"), Position: sozupb.RulePosition_PRE.Enum(),
 			Redirect: sozupb.RedirectPolicy_PERMANENT.Enum(), RedirectScheme: sozupb.RedirectScheme_USE_HTTPS.Enum(),
 		}}})},
 		{"add_https_frontend", rec("SAVE-19", &sozupb.Request{RequestType: &sozupb.Request_AddHttpsFrontend{AddHttpsFrontend: &sozupb.RequestHttpFrontend{
 			ClusterId: p("api"), Address: a443, Hostname: p("api.example.com"),
-			Path:     &sozupb.PathRule{Kind: sozupb.PathRuleKind_REGEX.Enum(), Value: p("^/v[0-9]+/")},
-			Method:   p("POST"), Position: sozupb.RulePosition_POST.Enum(),
+			Path:   &sozupb.PathRule{Kind: sozupb.PathRuleKind_REGEX.Enum(), Value: p("^/v[0-9]+/")},
+			Method: p("POST"), Position: sozupb.RulePosition_POST.Enum(),
 			Redirect: sozupb.RedirectPolicy_FORWARD.Enum(), RequiredAuth: p(true), RedirectScheme: sozupb.RedirectScheme_USE_SAME.Enum(),
 			RedirectTemplate: p("tpl"), RewriteHost: p("internal.example.com"), RewritePath: p("/$PATH[1]"), RewritePort: p(uint32(8080)),
 			Headers: []*sozupb.Header{
