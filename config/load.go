@@ -1,0 +1,570 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/dynblock"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+)
+
+// Top-level block types.
+const (
+	blockSozu        = "sozu"
+	blockVariable    = "variable"
+	blockLocals      = "locals"
+	blockListener    = "listener"
+	blockCluster     = "cluster"
+	blockHTTPFront   = "http_frontend"
+	blockHTTPSFront  = "https_frontend"
+	blockTCPFront    = "tcp_frontend"
+	blockUDPFront    = "udp_frontend"
+	blockBackend     = "backend"
+	blockCertificate = "certificate"
+	blockDynamic     = "dynamic"
+)
+
+var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: blockSozu},
+	{Type: blockVariable, LabelNames: []string{"name"}},
+	{Type: blockLocals},
+	{Type: blockListener, LabelNames: []string{"protocol", "name"}},
+	{Type: blockCluster, LabelNames: []string{"cluster_id"}},
+	{Type: blockHTTPFront},
+	{Type: blockHTTPSFront},
+	{Type: blockCertificate, LabelNames: []string{"name"}},
+	{Type: blockDynamic, LabelNames: []string{"type"}},
+}}
+
+// dynamicRoot lists the top-level block types a dynamic block may generate.
+var dynamicRoot = []string{blockListener, blockCluster, blockHTTPFront, blockHTTPSFront, blockCertificate}
+
+var listenerPassSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: blockListener, LabelNames: []string{"protocol", "name"}},
+}}
+
+var objectPassSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: blockCluster, LabelNames: []string{"cluster_id"}},
+	{Type: blockHTTPFront},
+	{Type: blockHTTPSFront},
+	{Type: blockCertificate, LabelNames: []string{"name"}},
+}}
+
+var sozuSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "socket"}, {Name: "manage"}, {Name: "ignore_clusters"},
+	{Name: "mass_removal_threshold"}, {Name: "mass_removal_minimum"},
+}}
+
+// Load reads every *.hcl file of dir as one configuration and builds the
+// desired state. It collects every problem it finds rather than stopping at
+// the first; the Config is nil only when no file could be read. Even with
+// errors the returned Config holds what could be decoded.
+func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
+	cfg := &Config{
+		Dir:     dir,
+		Objects: map[ObjectID]*Object{},
+		Files:   map[string][]byte{},
+		Sensitive: Sensitivity{
+			Variables: map[string]bool{},
+			Keys:      map[ObjectID]KeySource{},
+		},
+		Sozu: Settings{
+			Manage:               []string{ManageListeners, ManageClusters, ManageCertificates},
+			MassRemovalThreshold: DefaultMassRemovalThreshold,
+			MassRemovalMinimum:   DefaultMassRemovalMinimum,
+		},
+	}
+	paths, err := filepath.Glob(filepath.Join(dir, "*.hcl"))
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot list configuration files", Detail: err.Error()}}
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		detail := fmt.Sprintf("%s is not a directory.", dir)
+		if err != nil {
+			detail = fmt.Sprintf("Cannot read %s: %s.", dir, unwrapPathError(err))
+		}
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No configuration directory", Detail: detail}}
+	}
+	sort.Strings(paths)
+	var files []*hcl.File
+	var diags hcl.Diagnostics
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration file", Detail: fmt.Sprintf("Reading %s: %s.", p, unwrapPathError(err))})
+			continue
+		}
+		cfg.Files[p] = src
+		f, d := hclsyntax.ParseConfig(src, p, hcl.InitialPos)
+		diags = append(diags, d...)
+		if f != nil && f.Body != nil {
+			files = append(files, f)
+		}
+	}
+	if len(paths) == 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "No configuration files",
+			Detail: fmt.Sprintf("The directory %s contains no .hcl file.", dir),
+		})
+		return cfg, diags
+	}
+	if diags.HasErrors() {
+		return cfg, dedupe(diags)
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		absDir = dir
+	}
+	ld := newLoader(cfg, absDir, opts)
+	ld.diags = diags
+	ld.run(hcl.MergeFiles(files))
+	return cfg, dedupe(ld.diags)
+}
+
+// dedupe drops repeated diagnostics: a structural error can be seen both by
+// the first check of the whole body and when a block is decoded.
+func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
+	type key struct {
+		sev             hcl.DiagnosticSeverity
+		summary, detail string
+		subject         hcl.Range
+	}
+	seen := make(map[key]bool, len(diags))
+	out := diags[:0]
+	for _, d := range diags {
+		k := key{sev: d.Severity, summary: d.Summary, detail: d.Detail}
+		if d.Subject != nil {
+			k.subject = *d.Subject
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// evaluator evaluates expressions in the configuration's scope.
+type evaluator struct {
+	ctx        *hcl.EvalContext
+	vars       map[string]*variable
+	varNames   []string
+	localNames []string
+	reads      *fileReads
+}
+
+// value evaluates expr and strips its marks; sens reports whether the value
+// is sensitive (marked, or alwaysSensitive), in which case the attribute
+// path is recorded on obj.
+func (ev *evaluator) value(expr hcl.Expression, obj *Object, path string, alwaysSensitive bool) (cty.Value, bool, hcl.Diagnostics) {
+	v, diags := expr.Value(ev.ctx)
+	if diags.HasErrors() {
+		return cty.NilVal, false, ev.explain(expr, diags)
+	}
+	sens := alwaysSensitive
+	if v.IsMarked() || (!v.Type().IsPrimitiveType() && v.ContainsMarked()) {
+		var marks cty.ValueMarks
+		v, marks = v.UnmarkDeep()
+		if _, ok := marks[sensitiveMark]; ok {
+			sens = true
+		}
+	}
+	if !v.IsWhollyKnown() {
+		return cty.NilVal, false, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Value not known",
+			Detail:  "This value depends on something that has no value (see the other errors).",
+			Subject: expr.Range().Ptr(),
+		})
+	}
+	if sens && obj != nil {
+		obj.Sensitive = append(obj.Sensitive, path)
+	}
+	return v, sens, diags
+}
+
+// explain replaces HCL's generic errors about var.x and local.x with ones
+// that name the undeclared variable or local and suggest a close name.
+func (ev *evaluator) explain(expr hcl.Expression, diags hcl.Diagnostics) hcl.Diagnostics {
+	if !diags.HasErrors() {
+		return diags
+	}
+	var ours hcl.Diagnostics
+	for _, tr := range expr.Variables() {
+		root := tr.RootName()
+		if (root != "var" && root != "local") || len(tr) < 2 {
+			continue
+		}
+		step, ok := tr[1].(hcl.TraverseAttr)
+		if !ok {
+			continue
+		}
+		if root == "var" {
+			if _, ok := ev.vars[step.Name]; ok {
+				continue
+			}
+			detail := fmt.Sprintf("An input variable named %q is not declared; declare it with a variable block.", step.Name)
+			if s := suggest(step.Name, ev.varNames); s != "" {
+				detail = fmt.Sprintf("An input variable named %q is not declared. Did you mean %q?", step.Name, s)
+			}
+			ours = append(ours, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared input variable", Detail: detail, Subject: tr.SourceRange().Ptr()})
+			continue
+		}
+		if ev.hasLocal(step.Name) {
+			continue
+		}
+		detail := fmt.Sprintf("A local value named %q is not declared.", step.Name)
+		if s := suggest(step.Name, ev.localNames); s != "" {
+			detail = fmt.Sprintf("A local value named %q is not declared. Did you mean %q?", step.Name, s)
+		}
+		ours = append(ours, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared local value", Detail: detail, Subject: tr.SourceRange().Ptr()})
+	}
+	if len(ours) > 0 {
+		return ours
+	}
+	return diags
+}
+
+func (ev *evaluator) hasLocal(name string) bool {
+	i := sort.SearchStrings(ev.localNames, name)
+	return i < len(ev.localNames) && ev.localNames[i] == name
+}
+
+// loader carries the work of one Load call.
+type loader struct {
+	cfg   *Config
+	opts  Options
+	dir   string
+	ev    *evaluator
+	diags hcl.Diagnostics
+
+	listeners     map[string]*listenerDecl // "<proto> <ip:port>"
+	listenerNames map[string]*listenerDecl // "<proto>.<name>"
+	listenerOrder []*listenerDecl
+	clusters      map[string]*clusterDecl
+	clusterOrder  []*clusterDecl
+	certs         []*certDecl
+	certNames     map[string]*certDecl
+	certKeys      map[string]*certDecl
+	httpRoutes    map[string]*Object
+	httpsRoutes   map[string]*Object
+	httpFronts    []*httpFrontDecl
+	l4Fronts      map[string]*Object // "<proto> <ip:port>"
+	tcpFronts     []*tcpFrontDecl
+	udpFronts     []*udpFrontDecl
+	sensitiveVals map[[32]byte]string
+}
+
+func newLoader(cfg *Config, dir string, opts Options) *loader {
+	reads := &fileReads{}
+	return &loader{
+		cfg:  cfg,
+		opts: opts,
+		dir:  dir,
+		ev: &evaluator{
+			ctx: &hcl.EvalContext{
+				Variables: map[string]cty.Value{},
+				Functions: functions(dir, reads),
+			},
+			reads: reads,
+		},
+		listeners:     map[string]*listenerDecl{},
+		listenerNames: map[string]*listenerDecl{},
+		clusters:      map[string]*clusterDecl{},
+		certNames:     map[string]*certDecl{},
+		certKeys:      map[string]*certDecl{},
+		httpRoutes:    map[string]*Object{},
+		httpsRoutes:   map[string]*Object{},
+		l4Fronts:      map[string]*Object{},
+	}
+}
+
+func (ld *loader) add(d ...*hcl.Diagnostic) { ld.diags = append(ld.diags, d...) }
+
+func (ld *loader) addAll(d hcl.Diagnostics) { ld.diags = append(ld.diags, d...) }
+
+func (ld *loader) run(body hcl.Body) {
+	// The whole body against the full schema: unknown blocks and attributes
+	// with their suggestions, label counts.
+	raw, d := body.Content(rootSchema)
+	ld.addAll(d)
+	var sozuBlocks, varBlocks, localBlocks []*hcl.Block
+	for _, blk := range raw.Blocks {
+		switch blk.Type {
+		case blockSozu:
+			sozuBlocks = append(sozuBlocks, blk)
+		case blockVariable:
+			varBlocks = append(varBlocks, blk)
+		case blockLocals:
+			localBlocks = append(localBlocks, blk)
+		case blockDynamic:
+			ld.checkDynamicType(blk, dynamicRoot)
+		}
+	}
+
+	vars, order, d := declareVariables(varBlocks)
+	ld.addAll(d)
+	ld.addAll(resolveVariables(vars, order, ld.opts, ld.cfg.Files))
+	ld.ev.vars = vars
+	varVals := make(map[string]cty.Value, len(vars))
+	for name, v := range vars {
+		ld.ev.varNames = append(ld.ev.varNames, name)
+		varVals[name] = v.value
+		if v.sensitive {
+			ld.cfg.Sensitive.Variables[name] = true
+		}
+	}
+	sort.Strings(ld.ev.varNames)
+	ctx := ld.ev.ctx
+	ctx.Variables["var"] = cty.ObjectVal(varVals)
+	ld.addAll(checkValidations(vars, order, ctx))
+
+	for _, blk := range localBlocks {
+		if attrs, d := blk.Body.JustAttributes(); !d.HasErrors() {
+			for name := range attrs {
+				ld.ev.localNames = append(ld.ev.localNames, name)
+			}
+		}
+	}
+	sort.Strings(ld.ev.localNames)
+	_, d = evalLocals(localBlocks, ctx, ld.ev)
+	ld.addAll(d)
+
+	ld.decodeSozu(sozuBlocks)
+
+	// Dynamic blocks read the evaluation context when their bodies are
+	// asked for content, so listener and cluster references added to ctx
+	// below are in scope for the blocks decoded after them.
+	expanded := dynblock.Expand(body, ctx)
+	lc, _, d := expanded.PartialContent(listenerPassSchema)
+	ld.addAll(d)
+	for _, blk := range lc.Blocks {
+		ld.decodeListener(blk)
+	}
+	ctx.Variables["listener"] = ld.listenerObjects()
+
+	oc, _, d := expanded.PartialContent(objectPassSchema)
+	ld.addAll(d)
+	clusterVals := map[string]cty.Value{}
+	for _, blk := range oc.Blocks {
+		if blk.Type == blockCluster {
+			id := blk.Labels[0]
+			clusterVals[id] = cty.ObjectVal(map[string]cty.Value{"cluster_id": cty.StringVal(id)})
+		}
+	}
+	ctx.Variables["cluster"] = cty.ObjectVal(clusterVals)
+	// Clusters first, so that top-level frontends can name any of them.
+	for _, blk := range oc.Blocks {
+		if blk.Type == blockCluster {
+			ld.decodeCluster(blk)
+		}
+	}
+	for _, blk := range oc.Blocks {
+		switch blk.Type {
+		case blockCertificate:
+			ld.decodeCertificate(blk)
+		case blockHTTPFront, blockHTTPSFront:
+			ld.decodeHTTPFrontend(blk, blk.Type == blockHTTPSFront, nil)
+		}
+	}
+	ld.checkCoverage()
+	ld.build()
+}
+
+// checkDynamicType reports a dynamic block generating a block type that is
+// not allowed where it stands.
+func (ld *loader) checkDynamicType(blk *hcl.Block, allowed []string) {
+	if len(blk.Labels) == 0 {
+		return
+	}
+	name := blk.Labels[0]
+	for _, a := range allowed {
+		if a == name {
+			return
+		}
+	}
+	detail := fmt.Sprintf("A dynamic block cannot generate %q blocks here; it can generate %s.", name, quoteJoin(allowed))
+	if s := suggest(name, allowed); s != "" {
+		detail = fmt.Sprintf("A dynamic block cannot generate %q blocks here. Did you mean %q?", name, s)
+	}
+	ld.add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported block type", Detail: detail, Subject: blk.LabelRanges[0].Ptr()})
+}
+
+func (ld *loader) decodeSozu(blocks []*hcl.Block) {
+	for i, blk := range blocks {
+		if i > 0 {
+			ld.add(&hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Duplicate sozu block",
+				Detail:  fmt.Sprintf("Only one sozu block is allowed; the first one is at %s.", blocks[0].DefRange),
+				Subject: blk.DefRange.Ptr(),
+			})
+			continue
+		}
+		s := &ld.cfg.Sozu
+		s.Range = blk.DefRange
+		content, d := blk.Body.Content(sozuSchema)
+		ld.addAll(d)
+		str := func(a *hcl.Attribute) (string, bool) {
+			v, _, d := ld.ev.value(a.Expr, nil, a.Name, false)
+			ld.addAll(d)
+			if d.HasErrors() || v.IsNull() {
+				return "", false
+			}
+			sv, err := convert.Convert(v, cty.String)
+			if err != nil {
+				ld.add(attrError(a, typeError("A string is required, not %s.", v.Type().FriendlyName())))
+				return "", false
+			}
+			return sv.AsString(), true
+		}
+		strs := func(a *hcl.Attribute) ([]string, bool) {
+			v, _, d := ld.ev.value(a.Expr, nil, a.Name, false)
+			ld.addAll(d)
+			if d.HasErrors() || v.IsNull() {
+				return nil, false
+			}
+			lv, err := convert.Convert(v, cty.List(cty.String))
+			if err != nil || !v.CanIterateElements() {
+				ld.add(attrError(a, typeError("A list of strings is required, not %s.", v.Type().FriendlyName())))
+				return nil, false
+			}
+			out := []string{}
+			for it := lv.ElementIterator(); it.Next(); {
+				_, e := it.Element()
+				if e.IsNull() {
+					ld.add(attrError(a, typeError("The list must not hold null.")))
+					return nil, false
+				}
+				out = append(out, e.AsString())
+			}
+			return out, true
+		}
+		num := func(a *hcl.Attribute, lo, hi float64) (float64, bool) {
+			v, _, d := ld.ev.value(a.Expr, nil, a.Name, false)
+			ld.addAll(d)
+			if d.HasErrors() || v.IsNull() {
+				return 0, false
+			}
+			nv, err := convert.Convert(v, cty.Number)
+			if err != nil {
+				ld.add(attrError(a, typeError("A number is required, not %s.", v.Type().FriendlyName())))
+				return 0, false
+			}
+			f, _ := nv.AsBigFloat().Float64()
+			if f < lo || f > hi {
+				ld.add(attrError(a, &valueError{summary: "Number out of range", detail: fmt.Sprintf("%g is out of range %g..%g.", f, lo, hi)}))
+				return 0, false
+			}
+			return f, true
+		}
+		if a, ok := content.Attributes["socket"]; ok {
+			if v, ok := str(a); ok {
+				s.Socket, s.SocketRange = v, a.Expr.Range()
+			}
+		}
+		if a, ok := content.Attributes["manage"]; ok {
+			if v, ok := strs(a); ok {
+				valid := []string{ManageListeners, ManageClusters, ManageCertificates}
+				good := true
+				seen := map[string]bool{}
+				for _, m := range v {
+					if m != ManageListeners && m != ManageClusters && m != ManageCertificates {
+						detail := fmt.Sprintf("%q is not a kind of object; valid values are %s.", m, quoteJoin(valid))
+						if sug := suggest(m, valid); sug != "" {
+							detail = fmt.Sprintf("%q is not a kind of object. Did you mean %q?", m, sug)
+						}
+						ld.add(attrError(a, &valueError{summary: "Invalid manage value", detail: detail}))
+						good = false
+					}
+					seen[m] = true
+				}
+				if good {
+					s.Manage = s.Manage[:0]
+					for _, m := range valid {
+						if seen[m] {
+							s.Manage = append(s.Manage, m)
+						}
+					}
+					s.ManageRange = a.Expr.Range()
+				}
+			}
+		}
+		if a, ok := content.Attributes["ignore_clusters"]; ok {
+			if v, ok := strs(a); ok {
+				for _, g := range v {
+					if _, err := filepath.Match(g, ""); err != nil {
+						ld.add(attrError(a, &valueError{summary: "Invalid glob pattern", detail: fmt.Sprintf("%q is not a valid pattern: %s.", g, err)}))
+					}
+				}
+				s.IgnoreClusters, s.IgnoreClustersRange = v, a.Expr.Range()
+			}
+		}
+		if a, ok := content.Attributes["mass_removal_threshold"]; ok {
+			if v, ok := num(a, 0, 100); ok {
+				s.MassRemovalThreshold, s.MassRemovalThresholdRange = v, a.Expr.Range()
+			}
+		}
+		if a, ok := content.Attributes["mass_removal_minimum"]; ok {
+			if v, ok := num(a, 0, 1e9); ok {
+				if v != float64(int(v)) {
+					ld.add(attrError(a, &valueError{summary: "Invalid number", detail: "A whole number is required."}))
+				} else {
+					s.MassRemovalMinimum, s.MassRemovalMinimumRange = int(v), a.Expr.Range()
+				}
+			}
+		}
+	}
+}
+
+// keySource finds where a certificate key came from.
+func (ld *loader) keySource(key string) KeySource {
+	sum := sha256.Sum256([]byte(key))
+	src := KeySource{SHA256: hex.EncodeToString(sum[:])}
+	if p, ok := ld.ev.reads.lookup(sum); ok {
+		src.File = p
+		return src
+	}
+	if ld.sensitiveVals == nil {
+		ld.sensitiveVals = map[[32]byte]string{}
+		names := make([]string, 0, len(ld.ev.vars))
+		for n := range ld.ev.vars {
+			names = append(names, n)
+		}
+		sort.Sort(sort.Reverse(sort.StringSlice(names))) // first name wins
+		for _, n := range names {
+			v := ld.ev.vars[n]
+			if !v.sensitive || !v.set {
+				continue
+			}
+			u, _ := v.value.UnmarkDeep()
+			if u.Type() == cty.String && !u.IsNull() && u.IsKnown() {
+				ld.sensitiveVals[sha256.Sum256([]byte(u.AsString()))] = n
+			}
+		}
+	}
+	if n, ok := ld.sensitiveVals[sum]; ok {
+		src.Variable = n
+	}
+	return src
+}
+
+func quoteLabel(s string) string {
+	if hclsyntax.ValidIdentifier(s) {
+		return s
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func lowerASCII(s string) bool { return strings.ToLower(s) == s }
