@@ -1,0 +1,9 @@
+listener "https" "tls" {
+  address = "0.0.0.0:443"
+}
+
+certificate "api" {
+  listener    = listener.https.tls
+  certificate = file("certs/api.pem")
+  key         = file("certs/other.key")
+}

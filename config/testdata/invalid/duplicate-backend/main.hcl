@@ -1,0 +1,8 @@
+cluster "api" {
+  backend "api-1" {
+    address = "10.0.0.1:8080"
+  }
+  backend "api-1" {
+    address = "10.0.0.2:8080"
+  }
+}

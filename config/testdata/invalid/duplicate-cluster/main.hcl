@@ -1,0 +1,5 @@
+cluster "api" {
+}
+
+cluster "api" {
+}

@@ -1,0 +1,8 @@
+cluster "api" {
+  health_check {
+    uri = "/healthz"
+  }
+  health_check {
+    uri = "/ready"
+  }
+}

@@ -1,0 +1,11 @@
+listener "http" "public" {
+  address = "0.0.0.0:80"
+}
+
+cluster "api" {
+  https_frontend {
+    listener    = listener.http.public
+    hostname    = "api.example.com"
+    path_prefix = "/"
+  }
+}

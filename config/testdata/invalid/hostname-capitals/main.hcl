@@ -1,0 +1,11 @@
+listener "http" "public" {
+  address = "0.0.0.0:80"
+}
+
+cluster "api" {
+  http_frontend {
+    listener    = listener.http.public
+    hostname    = "API.example.com"
+    path_prefix = "/"
+  }
+}

@@ -1,0 +1,3 @@
+cluster "api" {
+  load_balancing = "ROUND_ROBBIN"
+}

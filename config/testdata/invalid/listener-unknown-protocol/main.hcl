@@ -1,0 +1,3 @@
+listener "quic" "public" {
+  address = "0.0.0.0:443"
+}

@@ -1,0 +1,6 @@
+cluster "api" {
+  backend "api-1" {
+    address = "10.0.0.1:8080"
+    weight  = 1.5
+  }
+}

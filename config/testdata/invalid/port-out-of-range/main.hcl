@@ -1,0 +1,3 @@
+listener "http" "public" {
+  address = "0.0.0.0:70000"
+}

@@ -1,0 +1,4 @@
+cluster "api" {
+  backend "api-1" {
+    address = "10.0.0.1:8080"
+  }

@@ -1,0 +1,6 @@
+cluster "api" {
+  health_check {
+    uri      = "/healthz"
+    interva = 10
+  }
+}

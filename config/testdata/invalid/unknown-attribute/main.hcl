@@ -1,0 +1,3 @@
+listener "http" "public" {
+  adress = "0.0.0.0:80"
+}

@@ -1,0 +1,3 @@
+locals {
+  host = uppercase("api.example.com")
+}

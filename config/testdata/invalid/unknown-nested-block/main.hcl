@@ -1,0 +1,5 @@
+cluster "api" {
+  backnd "api-1" {
+    address = "10.0.0.1:8080"
+  }
+}

@@ -1,0 +1,4 @@
+variable "weight" {
+  type    = number
+  default = 100
+}

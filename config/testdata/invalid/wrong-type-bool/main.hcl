@@ -1,0 +1,3 @@
+cluster "api" {
+  https_redirect = "sometimes"
+}
