@@ -1,0 +1,243 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// The configurations of SPEC §8: N clusters with 3 backends and 2 HTTP
+// frontends each (6 objects per cluster, 60,000 for N = 10,000), written
+// out literally (one cluster block each, about 480 bytes per cluster) or
+// generated from a JSON data file by nested dynamic blocks.
+
+// benchClusters is the size of SPEC §8.
+const benchClusters = 10000
+
+// benchClusterID, benchBackendAddr and benchHostname name the generated
+// objects; both forms use them, so they produce the same state.
+func benchClusterID(i int) string { return fmt.Sprintf("cluster-%05d", i) }
+
+func benchBackendAddr(i, b int) string {
+	n := i*3 + b
+	return fmt.Sprintf("10.%d.%d.%d:8080", n>>16&0xff, n>>8&0xff, n&0xff)
+}
+
+func benchHostname(i int) string { return fmt.Sprintf("app-%05d.example.com", i) }
+
+// benchPaths are the two route paths of every cluster.
+var benchPaths = [2]string{"/", "/api"}
+
+const benchListener = `listener "http" "public" {
+  address = "0.0.0.0:80"
+}
+`
+
+// writeLiteralConfig writes, into dir, the configuration of n clusters
+// written out literally, split over files of 1,000 clusters, and returns
+// the paths of the files.
+func writeLiteralConfig(tb testing.TB, dir string, n int) []string {
+	tb.Helper()
+	var files []string
+	write := func(name string, data []byte) {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	write("listeners.hcl", []byte(benchListener))
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		id := benchClusterID(i)
+		fmt.Fprintf(&b, "cluster %q {\n", id)
+		for k := 0; k < 3; k++ {
+			fmt.Fprintf(&b, "\n  backend \"%s-%d\" {\n    address = %q\n  }\n", id, k, benchBackendAddr(i, k))
+		}
+		for _, p := range benchPaths {
+			fmt.Fprintf(&b, "\n  http_frontend {\n    listener    = listener.http.public\n    hostname    = %q\n    path_prefix = %q\n  }\n", benchHostname(i), p)
+		}
+		b.WriteString("}\n\n")
+		if (i+1)%1000 == 0 || i == n-1 {
+			write(fmt.Sprintf("clusters-%02d.hcl", i/1000), []byte(b.String()))
+			b.Reset()
+		}
+	}
+	return files
+}
+
+// benchService is one cluster of the JSON data file.
+type benchService struct {
+	Hostname string            `json:"hostname"`
+	Paths    []string          `json:"paths"`
+	Backends map[string]string `json:"backends"`
+}
+
+const benchDynamicHCL = benchListener + `
+locals {
+  services = jsondecode(file("services.json"))
+}
+
+dynamic "cluster" {
+  for_each = local.services
+  labels   = [cluster.key]
+  content {
+    dynamic "backend" {
+      for_each = cluster.value.backends
+      labels   = [backend.key]
+      content {
+        address = backend.value
+      }
+    }
+
+    dynamic "http_frontend" {
+      for_each = cluster.value.paths
+      content {
+        listener    = listener.http.public
+        hostname    = cluster.value.hostname
+        path_prefix = http_frontend.value
+      }
+    }
+  }
+}
+`
+
+// writeDynamicConfig writes, into dir, the data-driven form of the same n
+// clusters: main.hcl and services.json. It returns the paths of both.
+func writeDynamicConfig(tb testing.TB, dir string, n int) []string {
+	tb.Helper()
+	services := make(map[string]benchService, n)
+	for i := 0; i < n; i++ {
+		id := benchClusterID(i)
+		s := benchService{Hostname: benchHostname(i), Paths: benchPaths[:], Backends: map[string]string{}}
+		for k := 0; k < 3; k++ {
+			s.Backends[fmt.Sprintf("%s-%d", id, k)] = benchBackendAddr(i, k)
+		}
+		services[id] = s
+	}
+	data, err := json.Marshal(services)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hclPath := filepath.Join(dir, "main.hcl")
+	jsonPath := filepath.Join(dir, "services.json")
+	if err := os.WriteFile(hclPath, []byte(benchDynamicHCL), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(jsonPath, data, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return []string{hclPath, jsonPath}
+}
+
+// totalSize is the sum of the sizes of files.
+func totalSize(tb testing.TB, files []string) int64 {
+	var n int64
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n += fi.Size()
+	}
+	return n
+}
+
+// parseOnly parses the .hcl files with hclsyntax alone: the floor of SPEC §8.
+func parseOnly(tb testing.TB, files []string) {
+	for _, f := range files {
+		if !strings.HasSuffix(f, ".hcl") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, diags := hclsyntax.ParseConfig(src, filepath.Base(f), hcl.InitialPos); diags.HasErrors() {
+			tb.Fatal(diags.Error())
+		}
+	}
+}
+
+func benchLoad(tb testing.TB, dir string) *Config {
+	cfg, diags := Load(dir, Options{Environ: []string{}})
+	if diags.HasErrors() {
+		tb.Fatal(diags.Error())
+	}
+	return cfg
+}
+
+func BenchmarkParseOnly(b *testing.B) {
+	dir := b.TempDir()
+	files := writeLiteralConfig(b, dir, benchClusters)
+	b.SetBytes(totalSize(b, files))
+	b.ReportAllocs()
+	for b.Loop() {
+		parseOnly(b, files)
+	}
+}
+
+func BenchmarkLoadLiteral(b *testing.B) {
+	dir := b.TempDir()
+	files := writeLiteralConfig(b, dir, benchClusters)
+	b.SetBytes(totalSize(b, files))
+	b.ReportAllocs()
+	for b.Loop() {
+		benchLoad(b, dir)
+	}
+}
+
+func BenchmarkLoadDynamic(b *testing.B) {
+	dir := b.TempDir()
+	files := writeDynamicConfig(b, dir, benchClusters)
+	b.SetBytes(totalSize(b, files))
+	b.ReportAllocs()
+	for b.Loop() {
+		benchLoad(b, dir)
+	}
+}
+
+// TestBenchFormsAgree checks that the literal and the data-driven forms of
+// the benchmark configuration describe the same state (a small N; the full
+// size in -short-less runs would take longer than a unit test should).
+func TestBenchFormsAgree(t *testing.T) {
+	n := 50
+	lit := benchLoad(t, func() string { d := t.TempDir(); writeLiteralConfig(t, d, n); return d }())
+	dyn := benchLoad(t, func() string { d := t.TempDir(); writeDynamicConfig(t, d, n); return d }())
+	if got, want := lit.Desired.Len(), 1+n*6; got != want {
+		t.Errorf("literal form has %d objects, want %d", got, want)
+	}
+	if !lit.Desired.Equal(dyn.Desired) {
+		t.Errorf("literal and dynamic forms differ: %d and %d objects", lit.Desired.Len(), dyn.Desired.Len())
+	}
+	// The comparison can fail: one cluster fewer is another state.
+	fewer := benchLoad(t, func() string { d := t.TempDir(); writeDynamicConfig(t, d, n-1); return d }())
+	if lit.Desired.Equal(fewer.Desired) {
+		t.Error("states of 50 and 49 clusters compare equal")
+	}
+}
+
+// TestBenchSizes checks that the generated files have the sizes SPEC §8
+// speaks of (4.8 MB of HCL, a 2 MB data file), so that the benchmark
+// measures what the figures in docs/performance.md claim.
+func TestBenchSizes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 7 MB")
+	}
+	lit := totalSize(t, writeLiteralConfig(t, t.TempDir(), benchClusters))
+	dynFiles := writeDynamicConfig(t, t.TempDir(), benchClusters)
+	js := totalSize(t, dynFiles[1:])
+	t.Logf("literal form: %d bytes; data file: %d bytes", lit, js)
+	if lit < 4_000_000 || lit > 5_600_000 {
+		t.Errorf("literal configuration is %d bytes, want about 4.8 MB", lit)
+	}
+	if js < 1_500_000 || js > 2_600_000 {
+		t.Errorf("data file is %d bytes, want about 2 MB", js)
+	}
+}
