@@ -300,7 +300,11 @@ func TestApply(t *testing.T) {
 				}
 			}},
 		{name: "add backend is an upsert", setup: []*sozupb.Request{req(backend(t, "api", "b1", "10.0.0.1:80"))},
-			req: req(func() *sozupb.AddBackend { b := backend(t, "api", "b1", "10.0.0.1:80"); b.Backup = proto.Bool(true); return b }()),
+			req: req(func() *sozupb.AddBackend {
+				b := backend(t, "api", "b1", "10.0.0.1:80")
+				b.Backup = proto.Bool(true)
+				return b
+			}()),
 			check: func(t *testing.T, s *State) {
 				if len(s.Backends["api"]) != 1 || !s.Backends["api"][0].GetBackup() {
 					t.Error("upsert")
