@@ -73,6 +73,8 @@ type Object struct {
 	Sensitive []string
 	// WantActive is set on listeners that the configuration wants active.
 	WantActive bool
+
+	failed bool // its block had errors: Sōzu's checks would only repeat them
 }
 
 // Sensitivity records which values are secret.

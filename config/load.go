@@ -125,6 +125,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	}
 	ld := newLoader(cfg, absDir, opts)
 	ld.diags = diags
+	ld.ev.errs = &ld.diags
 	ld.run(hcl.MergeFiles(files))
 	return cfg, dedupe(ld.diags)
 }
@@ -163,6 +164,7 @@ type evaluator struct {
 	varNames   []string
 	localNames []string
 	reads      *fileReads
+	errs       *hcl.Diagnostics // the diagnostics so far
 }
 
 // value evaluates expr and strips its marks; sens reports whether the value
@@ -171,6 +173,9 @@ type evaluator struct {
 func (ev *evaluator) value(expr hcl.Expression, obj *Object, path string, alwaysSensitive bool) (cty.Value, bool, hcl.Diagnostics) {
 	v, diags := expr.Value(ev.ctx)
 	if diags.HasErrors() {
+		if obj != nil {
+			obj.failed = true
+		}
 		return cty.NilVal, false, ev.explain(expr, diags)
 	}
 	sens := alwaysSensitive
@@ -182,6 +187,13 @@ func (ev *evaluator) value(expr hcl.Expression, obj *Object, path string, always
 		}
 	}
 	if !v.IsWhollyKnown() {
+		if obj != nil {
+			obj.failed = true
+		}
+		if ev.errs != nil && ev.errs.HasErrors() {
+			// It depends on something that already failed: say nothing more.
+			return cty.NullVal(cty.DynamicPseudoType), false, diags
+		}
 		return cty.NilVal, false, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: "Value not known",
 			Detail:  "This value depends on something that has no value (see the other errors).",

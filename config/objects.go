@@ -887,7 +887,7 @@ func (ld *loader) build() {
 	}
 	st := state.New()
 	for i, r := range reqs {
-		if err := st.Apply(r); err != nil {
+		if err := st.Apply(r); err != nil && !objs[i].failed {
 			ld.add(&hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Sōzu would refuse this object",
 				Detail:  fmt.Sprintf("Applying it to the desired state failed: %s.", err),

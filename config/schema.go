@@ -154,6 +154,9 @@ func (ev *evaluator) decodeMessage(content *hcl.BodyContent, spec *msgSpec, m pr
 		diags = append(diags, ev.decodeMessage(c, bf.spec, child, obj, prefix+blk.Type+".", nil)...)
 		fillRequired(child)
 	}
+	if diags.HasErrors() && obj != nil {
+		obj.failed = true
+	}
 	return diags
 }
 

@@ -280,6 +280,8 @@ func (v *variable) assign(val cty.Value, rng hcl.Range, origin string) hcl.Diagn
 	}
 	conv, err := convert.Convert(val, v.ty)
 	if err != nil {
+		// Mark it set, unknown: uses of it then stay quiet.
+		v.value, v.set = cty.UnknownVal(v.ty), true
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError, Summary: "Invalid value for variable",
 			Detail:  fmt.Sprintf("The %s for variable %q is not a %s: %s.", origin, v.name, v.ty.FriendlyNameForConstraint(), err),
@@ -295,8 +297,8 @@ func checkValidations(vars map[string]*variable, order []string, base *hcl.EvalC
 	var diags hcl.Diagnostics
 	for _, name := range order {
 		v := vars[name]
-		if !v.set {
-			continue
+		if !v.set || !v.value.IsWhollyKnown() {
+			continue // no value, or one already reported as invalid
 		}
 		for _, vb := range v.validations {
 			content, d := vb.Body.Content(validationSchema)
