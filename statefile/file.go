@@ -1,0 +1,173 @@
+package statefile
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
+	"github.com/sozuctl-plan/sozuctl-plan/state"
+)
+
+// FileMode is the mode of every file Write and WriteRequests create: state
+// files hold private keys.
+const FileMode os.FileMode = 0o600
+
+// Result is a state file read into a State, with the records the State
+// rejected.
+type Result struct {
+	State   *state.State
+	Records int             // records in the file
+	Skipped []SkippedRecord // records the State rejected, in file order
+}
+
+// SkippedRecord is a record that Sōzu's main process would reject, and that
+// its load_state skips without a word: a duplicate listener or frontend, a
+// health check for a missing cluster, a request that is no state change
+// (save_state, subscribe_events, ...).
+type SkippedRecord struct {
+	Index  int    // position in the file, from 1
+	ID     string // the record's id
+	Object string // what the record acts on (Describe)
+	Err    error  // the rejection, usually a *state.Error
+}
+
+func (s SkippedRecord) String() string {
+	return fmt.Sprintf("record %d (%s, %s) skipped: %v", s.Index, s.ID, s.Object, s.Err)
+}
+
+// Load reads the state file at path and replays its records, in order, onto
+// an empty State, as Sōzu's load_state does. A missing file is an error; an
+// empty one (such as /dev/null) is an empty State. A record that does not
+// parse stops the reading with an error naming the file and the record (a
+// *RecordError); a record the State rejects is skipped and listed in
+// Result.Skipped.
+func Load(path string) (*Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading state file: %w", err)
+	}
+	defer f.Close()
+	res, err := LoadReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("state file %s: %w", path, err)
+	}
+	return res, nil
+}
+
+// LoadReader is Load for a state file's content.
+func LoadReader(r io.Reader) (*Result, error) {
+	recs, err := Decode(r)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{State: state.New(), Records: len(recs)}
+	for i, rec := range recs {
+		if err := res.State.Apply(rec.GetContent()); err != nil {
+			res.Skipped = append(res.Skipped, SkippedRecord{
+				Index: i + 1, ID: rec.GetId(), Object: Describe(rec.GetContent()), Err: err,
+			})
+		}
+	}
+	return res, nil
+}
+
+// Read returns the State that the state file at path holds. Records that
+// the State rejects are skipped silently, as Sōzu's load_state skips them;
+// use Load to learn about them. See Load for the errors.
+func Read(path string) (*state.State, error) {
+	res, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return res.State, nil
+}
+
+// ReadState is Read for a state file's content.
+func ReadState(r io.Reader) (*state.State, error) {
+	res, err := LoadReader(r)
+	if err != nil {
+		return nil, err
+	}
+	return res.State, nil
+}
+
+// Records wraps requests into state-file records with Sōzu's ids: "SAVE-0",
+// "SAVE-1", ...
+func Records(reqs []*sozupb.Request) []*sozupb.WorkerRequest {
+	recs := make([]*sozupb.WorkerRequest, len(reqs))
+	for i, r := range reqs {
+		id := "SAVE-" + strconv.Itoa(i)
+		recs[i] = &sozupb.WorkerRequest{Id: &id, Content: r}
+	}
+	return recs
+}
+
+// Write saves s to path as Sōzu's save_state would: the requests of
+// s.Requests, in that order, with ids "SAVE-0", "SAVE-1", ... The file is
+// replaced atomically and has mode 0600. A record Sōzu could not load back
+// (MaxRecordSize) is refused before anything is written.
+func Write(path string, s *state.State) error {
+	if s == nil {
+		s = state.New()
+	}
+	return WriteRequests(path, s.Requests())
+}
+
+// WriteRequests saves reqs to path as a state file for Sōzu's load_state
+// (a bulk load), with ids "SAVE-0", "SAVE-1", ...; see Write.
+func WriteRequests(path string, reqs []*sozupb.Request) error {
+	var buf bytes.Buffer
+	if err := Encode(&buf, Records(reqs)); err != nil {
+		return fmt.Errorf("state file %s: %w", path, err)
+	}
+	if err := writeFileAtomic(path, buf.Bytes(), FileMode); err != nil {
+		return fmt.Errorf("writing state file: %w", err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file next to path, syncs it,
+// and renames it over path, so that readers see the old file or the new one,
+// never a part. The temporary file is removed on any failure.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(mode); err != nil {
+		return err
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	// Make the rename itself durable. Some systems cannot sync a directory;
+	// the file is in place either way, so that failure is not reported.
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
