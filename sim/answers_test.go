@@ -1,8 +1,8 @@
 package sim
 
 import (
-	"fmt"
 	"encoding/binary"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
