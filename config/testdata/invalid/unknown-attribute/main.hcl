@@ -1,3 +1,4 @@
 listener "http" "public" {
-  adress = "0.0.0.0:80"
+  address    = "0.0.0.0:80"
+  stiky_name = "SOZUBALANCEID"
 }
