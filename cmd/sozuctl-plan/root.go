@@ -274,7 +274,7 @@ var rootExampleLines = []string{
 	"sozuctl-plan plan -out=api.plan -detailed-exitcode examples/basic",
 	"sozuctl-plan apply api.plan",
 	"sozuctl-plan show --format json sozu.state",
-	"sozuctl-plan sim --socket /tmp/sozu.sock",
+	"sozuctl-plan sim --socket sozu.sock",
 	"sozuctl-plan version --format json",
 }
 
