@@ -1,0 +1,107 @@
+package state
+
+import (
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestCertificateNames(t *testing.T) {
+	tests := []struct {
+		name string
+		cn   string
+		dns  []string
+		ips  []net.IP
+		want []string
+	}{
+		{"SAN only", "", []string{"a.example", "b.example"}, nil, []string{"a.example", "b.example"}},
+		{"CN only", "cn.example", nil, nil, []string{"cn.example"}},
+		{"CN and SAN: SAN wins", "cn.example", []string{"san.example"}, nil, []string{"san.example"}},
+		{"IP SAN ignored, CN used", "cn.example", nil, []net.IP{net.ParseIP("::1"), net.ParseIP("10.0.0.1")}, []string{"cn.example"}},
+		{"IP SAN ignored beside DNS", "cn.example", []string{"d.example"}, []net.IP{net.ParseIP("::1")}, []string{"d.example"}},
+		{"consecutive duplicates dropped", "", []string{"a.example", "a.example", "b.example", "a.example"}, nil, []string{"a.example", "b.example", "a.example"}},
+		{"no names at all", "", nil, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pemText := testCert(t, tt.cn, tt.dns, tt.ips)
+			got, err := CertificateNames(pemText)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Error(diff)
+			}
+		})
+	}
+}
+
+func TestCertificateFingerprintSample(t *testing.T) {
+	pemText, err := os.ReadFile(filepath.Join("testdata", "sample-cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "sample-cert.sha256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := CertificateFingerprint(string(pemText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != strings.TrimSpace(string(want)) {
+		t.Errorf("fingerprint %s, want %s (openssl x509 -outform DER | sha256sum)", got, want)
+	}
+	// Chain blocks after the leaf, and text before it, do not matter.
+	other := testCert(t, "chain.example", nil, nil)
+	got2, err := CertificateFingerprint("comment line\n" + string(pemText) + other)
+	if err != nil || got2 != got {
+		t.Errorf("with chain: %s, %v", got2, err)
+	}
+	names, err := CertificateNames(string(pemText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"www.sample.example", "sample.example"}, names); diff != "" {
+		t.Error(diff)
+	}
+}
+
+func TestCertificateErrors(t *testing.T) {
+	if _, err := CertificateFingerprint("not pem"); !errors.Is(err, ErrNoPEMBlock) {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := CertificateNames(""); !errors.Is(err, ErrNoPEMBlock) {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := CertificateNames("-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n"); err == nil || errors.Is(err, ErrNoPEMBlock) {
+		t.Errorf("want an X.509 error, got %v", err)
+	}
+	fp, err := CertificateFingerprint("-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n")
+	if err != nil || len(fp) != 64 || strings.ToLower(fp) != fp {
+		t.Errorf("fingerprint of a non-X.509 block: %q, %v", fp, err)
+	}
+}
+
+func FuzzCertificate(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join("testdata", "sample-cert.pem")); err == nil {
+		f.Add(string(b))
+	}
+	f.Add("-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		fp, err := CertificateFingerprint(s)
+		if err == nil && len(fp) != 64 {
+			t.Fatalf("fingerprint %q", fp)
+		}
+		names, err2 := CertificateNames(s)
+		if err != nil && err2 == nil {
+			t.Fatalf("names without a PEM block: %v", names)
+		}
+	})
+}
