@@ -387,11 +387,12 @@ func listingLines(s string) []string {
 	return out
 }
 
-// compileProto compiles the proto file at path with protoc into dir and
-// returns its descriptor and the sha256 of its bytes. The file is compiled
+// compileProto compiles the proto file at path with protoc (given the extra
+// protocArgs) into dir and returns its descriptor and the sha256 of its
+// bytes. The file is compiled
 // under the name command.proto whatever its name on disk, so that renaming
 // the input cannot change the listing.
-func compileProto(dir, path string) (protoreflect.FileDescriptor, string, error) {
+func compileProto(dir, path string, protocArgs ...string) (protoreflect.FileDescriptor, string, error) {
 	protoc, err := exec.LookPath("protoc")
 	if err != nil {
 		return nil, "", fmt.Errorf("protoc is needed to compile %s: %w", path, err)
@@ -405,7 +406,8 @@ func compileProto(dir, path string) (protoreflect.FileDescriptor, string, error)
 		return nil, "", fmt.Errorf("copying proto: %w", err)
 	}
 	set := filepath.Join(dir, "set.pb")
-	cmd := exec.Command(protoc, "--proto_path="+dir, "--include_imports", "--descriptor_set_out="+set, "command.proto")
+	args := append([]string{"--proto_path=" + dir, "--include_imports", "--descriptor_set_out=" + set}, protocArgs...)
+	cmd := exec.Command(protoc, append(args, "command.proto")...)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, "", fmt.Errorf("protoc: %w\n%s", err, out)
