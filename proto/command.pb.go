@@ -3715,8 +3715,9 @@ func (x *UpdateUdpListenerConfig) GetMaxFlows() uint32 {
 // An HTTP listener: how `add_http_listener` creates it and how
 // `list_listeners` and state files show it. Timeouts are in seconds. The
 // h2_* fields bound what one HTTP/2 connection may do; when absent, workers
-// use built-in values. Sōzu's TOML loader fills every field; the declared
-// defaults below are only what a decoder assumes for a missing field.
+// use built-in values. Sōzu's TOML loader fills the required fields from its
+// own settings; the declared defaults below are only what a decoder assumes
+// for a missing field.
 type HttpListenerConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Identity of the listener among HTTP listeners.
@@ -7049,7 +7050,8 @@ type Response struct {
 	// A missing status decodes as FAILURE.
 	Status *ResponseStatus `protobuf:"varint,1,req,name=status,enum=command.ResponseStatus,def=2" json:"status,omitempty"`
 	// Human-readable text; the only detail of a FAILURE (there are no error
-	// codes). Worker failures read "<worker id>: <error>, ...".
+	// codes). A fanned-out request that failed on workers lists each one as
+	// "<id>: OK" or "<id>: <error>", joined by ", ".
 	Message *string `protobuf:"bytes,2,req,name=message" json:"message,omitempty"`
 	// Data of a query's answer.
 	Content       *ResponseContent `protobuf:"bytes,3,opt,name=content" json:"content,omitempty"`
