@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"strconv"
 
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 )
@@ -66,14 +65,28 @@ func AddrPort(a *sozupb.SocketAddress) (netip.AddrPort, error) {
 
 // FormatAddress renders a SocketAddress the way Sōzu renders a Rust
 // SocketAddr: "10.0.0.1:80", "[::1]:443". It is the key of listeners and
-// certificate maps and the first part of HTTP route keys. An invalid
-// address renders as "invalid:<port>" rather than failing.
+// certificate maps and the first part of HTTP route keys. It converts as
+// Sōzu does (command/src/request.rs:357-385): a missing address or IP is
+// 0.0.0.0, and a port above 65535 keeps its low 16 bits.
 func FormatAddress(a *sozupb.SocketAddress) string {
-	ap, err := AddrPort(a)
-	if err != nil {
-		return "invalid:" + strconv.FormatUint(uint64(a.GetPort()), 10)
+	return sozuAddrPort(a).String()
+}
+
+// sozuAddrPort converts a SocketAddress as Sōzu does; it never fails.
+func sozuAddrPort(a *sozupb.SocketAddress) netip.AddrPort {
+	port := uint16(a.GetPort()) // truncation, as Rust's `as u16`
+	var b [4]byte
+	switch inner := a.GetIp().GetInner().(type) {
+	case *sozupb.IpAddress_V4:
+		binary.BigEndian.PutUint32(b[:], inner.V4)
+		return netip.AddrPortFrom(netip.AddrFrom4(b), port)
+	case *sozupb.IpAddress_V6:
+		var b16 [16]byte
+		binary.BigEndian.PutUint64(b16[:8], inner.V6.GetHigh())
+		binary.BigEndian.PutUint64(b16[8:], inner.V6.GetLow())
+		return netip.AddrPortFrom(netip.AddrFrom16(b16), port)
 	}
-	return ap.String()
+	return netip.AddrPortFrom(netip.IPv4Unspecified(), port)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -756,13 +756,10 @@ func compareBackends(a, b *sozupb.AddBackend) int {
 	return compareAddresses(a.GetAddress(), b.GetAddress())
 }
 
-// compareAddresses orders socket addresses as Rust's SocketAddr does.
+// compareAddresses orders socket addresses as Rust's SocketAddr does:
+// IPv4 before IPv6, then the address bytes, then the port.
 func compareAddresses(a, b *sozupb.SocketAddress) int {
-	ap, errA := AddrPort(a)
-	bp, errB := AddrPort(b)
-	if errA != nil || errB != nil {
-		return strings.Compare(FormatAddress(a), FormatAddress(b))
-	}
+	ap, bp := sozuAddrPort(a), sozuAddrPort(b)
 	a4, b4 := ap.Addr().Is4(), bp.Addr().Is4()
 	if a4 != b4 {
 		if a4 {
