@@ -20,8 +20,9 @@ var terraformFlags = map[string]bool{
 	"help":              true,
 }
 
-// longFlags records the long flag names defined anywhere in a command tree
-// and whether each takes a value.
+// longFlags records the flag names defined anywhere in a command tree and
+// whether each takes a value. Long names are stored as they are; a
+// shorthand is stored as its single letter.
 type longFlags map[string]bool
 
 // collectLongFlags walks the tree rooted at root and returns its long flags,
@@ -37,6 +38,9 @@ func collectLongFlags(root *cobra.Command) longFlags {
 				takesValue = takesValue || prev
 			}
 			flags[f.Name] = takesValue
+			if f.Shorthand != "" {
+				flags[f.Shorthand] = flags[f.Shorthand] || takesValue
+			}
 		}
 		c.LocalFlags().VisitAll(add)
 		c.PersistentFlags().VisitAll(add)
@@ -54,8 +58,9 @@ func collectLongFlags(root *cobra.Command) longFlags {
 // rewritten when its name (before any "=") is longer than one character and
 // is either a long flag of the tree or one of Terraform's spellings; short
 // flags ("-o DIR", "-h") and everything else are left alone. Nothing after
-// "--" is touched, nor the word that follows a flag needing a value, so a
-// value that happens to start with a dash survives.
+// "--" is touched, nor the word that follows a flag needing a value (long,
+// or a lone shorthand such as "-o"), so a value that happens to start with a
+// dash survives.
 func rewriteSingleDashFlags(args []string, known longFlags) []string {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
@@ -69,6 +74,8 @@ func rewriteSingleDashFlags(args []string, known longFlags) []string {
 		switch {
 		case strings.HasPrefix(a, "--"):
 			name, _, hasValue = strings.Cut(a[2:], "=")
+		case len(a) == 2 && a[0] == '-':
+			name = a[1:]
 		case strings.HasPrefix(a, "-") && len(a) > 2:
 			n, _, v := strings.Cut(a[1:], "=")
 			if _, ok := known[n]; len(n) > 1 && (ok || terraformFlags[n]) {

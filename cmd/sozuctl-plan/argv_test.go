@@ -19,6 +19,8 @@ var testFlags = longFlags{
 	"var":               true,
 	"no-color":          false,
 	"output-dir":        true,
+	"o":                 true,
+	"h":                 false,
 }
 
 func TestRewriteSingleDashFlags(t *testing.T) {
@@ -37,6 +39,8 @@ func TestRewriteSingleDashFlags(t *testing.T) {
 		{"gnu untouched", []string{"--out=x", "--check"}, []string{"--out=x", "--check"}},
 		{"short untouched", []string{"import", "-o", "dir", "-h"}, []string{"import", "-o", "dir", "-h"}},
 		{"short with value untouched", []string{"-oDIR"}, []string{"-oDIR"}},
+		{"value of a shorthand untouched", []string{"import", "-o", "-out"}, []string{"import", "-o", "-out"}},
+		{"bool shorthand does not eat next", []string{"-h", "-out=x"}, []string{"-h", "--out=x"}},
 		{"unknown single dash untouched", []string{"-xyz"}, []string{"-xyz"}},
 		{"terraform name unknown to tree", []string{"-auto-approve"}, []string{"--auto-approve"}},
 		{"known long common flag", []string{"-socket", "/s", "-no-color"}, []string{"--socket", "/s", "--no-color"}},
@@ -70,7 +74,7 @@ func TestCollectLongFlags(t *testing.T) {
 	root.AddCommand(sub, other)
 
 	got := collectLongFlags(root)
-	want := longFlags{"socket": true, "check": true, "output-dir": true, "count": true}
+	want := longFlags{"socket": true, "check": true, "output-dir": true, "o": true, "count": true}
 	for name, takes := range want {
 		if g, ok := got[name]; !ok || g != takes {
 			t.Errorf("flag %q: got (%t, present %t), want %t", name, g, ok, takes)

@@ -61,7 +61,32 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 // the command line was parsed and turns its flags into the outcomes a real
 // command can have, so that the scripts can check the shared machinery
 // (argument rewriting, common flags, error printing, exit codes) honestly.
-func init() { registerCommand(newTestCommand) }
+func init() {
+	registerCommand(newTestCommand)
+	registerCommand(newTestGroupCommand)
+}
+
+// newTestGroupCommand builds the hidden "testgroup", which only groups a
+// subcommand, as "state" will.
+func newTestGroupCommand(g *globalOptions) *cobra.Command {
+	group := &cobra.Command{
+		Use:     "testgroup",
+		Short:   "A command that only groups others (tests only)",
+		Example: "  sozuctl-plan testgroup child",
+		Hidden:  true,
+	}
+	group.AddCommand(&cobra.Command{
+		Use:     "child",
+		Short:   "Say hello (tests only)",
+		Example: "  sozuctl-plan testgroup child",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := fmt.Fprintln(g.Stdout, "hello from child")
+			return err
+		},
+	})
+	return group
+}
 
 type testCommandOptions struct {
 	out              string

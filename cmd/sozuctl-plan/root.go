@@ -222,6 +222,7 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		Long:          rootLong,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Annotations:   map[string]string{groupAnnotation: "true"},
 		// Root runs only to show help or to reject an unknown command with
 		// a one-line error instead of cobra's usage dump.
 		Args: cobra.ArbitraryArgs,
@@ -260,7 +261,7 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 	// Commands that run only to show help or reject unknown subcommands
 	// (the root and groups) are not advertised as runnable in their usage.
 	root.SetUsageTemplate(strings.Replace(root.UsageTemplate(),
-		"{{if .Runnable}}", "{{if and .Runnable (not .HasAvailableSubCommands)}}", 1))
+		"{{if .Runnable}}", `{{if and .Runnable (not (index .Annotations "`+groupAnnotation+`"))}}`, 1))
 	root.Example = rootExamples(root)
 	normalizeTree(root)
 	return root
@@ -374,6 +375,9 @@ func (g *globalOptions) resolve(cmd *cobra.Command) error {
 	return nil
 }
 
+// groupAnnotation marks the commands that only group others.
+const groupAnnotation = "sozuctl-plan-group"
+
 // normalizeTree makes every command of the tree report argument errors as
 // usage errors, and makes commands that only group subcommands reject an
 // unknown subcommand instead of silently printing help.
@@ -382,6 +386,10 @@ func normalizeTree(c *cobra.Command) {
 		normalizeTree(sub)
 	}
 	if c.HasParent() && c.HasSubCommands() && !c.Runnable() {
+		if c.Annotations == nil {
+			c.Annotations = map[string]string{}
+		}
+		c.Annotations[groupAnnotation] = "true"
 		c.Args = cobra.ArbitraryArgs
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			return runGroup(cmd, args)
