@@ -47,26 +47,53 @@ func (s *Simulator) serveConn(c net.Conn) {
 		if drop {
 			return
 		}
-		for _, a := range answers {
-			if s.faults.Delay > 0 {
-				time.Sleep(s.faults.Delay)
-			}
-			frame, err := sozu.AppendFrame(nil, a)
-			if err != nil {
-				s.log.Error("sim: encoding answer", "error", err)
-				return
-			}
-			if len(frame) > s.maxFrame {
-				// Sōzu cannot write an answer beyond its buffer: it closes
-				// the session without a word.
-				s.log.Debug("sim: answer too big, closing connection", "bytes", len(frame))
-				return
-			}
-			if _, err := c.Write(frame); err != nil {
-				return
-			}
+		if !s.writeAnswers(c, answers) {
+			return
 		}
 	}
+}
+
+// writeAnswers writes the answers to one request and reports whether the
+// connection is still usable. Without a delay the frames go out in one
+// write; an answer beyond the frame limit ends the connection, as Sōzu ends
+// it when it cannot write an answer (the answers before it are sent).
+func (s *Simulator) writeAnswers(c net.Conn, answers []*sozupb.Response) bool {
+	var buf []byte
+	for _, a := range answers {
+		start := len(buf)
+		var err error
+		buf, err = sozu.AppendFrame(buf, a)
+		if err != nil {
+			s.log.Error("sim: encoding answer", "error", err)
+			return false
+		}
+		size := len(buf) - start
+		tooBig := size > s.maxFrame
+		if tooBig {
+			buf = buf[:start]
+			s.log.Debug("sim: answer too big, closing connection", "bytes", size)
+		}
+		if s.faults.Delay > 0 || tooBig {
+			if s.faults.Delay > 0 && !tooBig {
+				time.Sleep(s.faults.Delay)
+			}
+			if len(buf) > 0 {
+				if _, err := c.Write(buf); err != nil {
+					return false
+				}
+			}
+			buf = buf[:0]
+		}
+		if tooBig {
+			return false
+		}
+	}
+	if len(buf) > 0 {
+		if _, err := c.Write(buf); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // frameBuffered reports whether a whole frame is already buffered in br.
