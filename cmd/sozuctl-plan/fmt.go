@@ -366,9 +366,17 @@ func hunkRange(start, count int) string {
 // writeDiagnostics prints diags with HCL's text writer: severity, summary,
 // "on FILE line N, in BLOCK" with a source snippet from sources (file name to
 // content), and detail; colour only when color is true. Lines are not
-// wrapped. Only the files that diagnostics point into are re-parsed, for the
-// "in BLOCK" context.
+// wrapped.
 func writeDiagnostics(w io.Writer, diags hcl.Diagnostics, sources map[string][]byte, color bool) {
+	dw := hcl.NewDiagnosticTextWriter(w, diagnosticFiles(diags, sources), 0, color)
+	// The writer fails only when w does; the caller's exit status says the rest.
+	_ = dw.WriteDiagnostics(diags)
+}
+
+// diagnosticFiles parses, from sources, the files that diags point into, so
+// that snippets can name the enclosing block ("in cluster "api""). A file
+// that does not parse still gives its bytes for the snippet.
+func diagnosticFiles(diags hcl.Diagnostics, sources map[string][]byte) map[string]*hcl.File {
 	files := map[string]*hcl.File{}
 	for _, d := range diags {
 		if d.Subject == nil {
@@ -385,7 +393,5 @@ func writeDiagnostics(w io.Writer, diags hcl.Diagnostics, sources map[string][]b
 		}
 		files[name] = f
 	}
-	dw := hcl.NewDiagnosticTextWriter(w, files, 0, color)
-	// The writer fails only when w does; the caller's exit status says the rest.
-	_ = dw.WriteDiagnostics(diags)
+	return files
 }
