@@ -165,6 +165,20 @@ func (c *Client) Send(ctx context.Context, req *sozupb.Request, onProcessing fun
 	})
 	defer stop()
 
+	// Until the terminal answer is read, leaving Send by any other way than
+	// fail (a panicking onProcessing) must leave the client broken: the rest
+	// of the answers would otherwise be read as the next request's.
+	finished := false
+	defer func() {
+		if !finished {
+			c.dmu.Lock()
+			if c.broken == nil {
+				c.broken = fmt.Errorf("%s%w", where(verb, c.path), errAbandoned)
+			}
+			c.dmu.Unlock()
+		}
+	}()
+
 	processing := 0
 	if err := c.arm(ctx); err == nil {
 		_, err = c.conn.Write(frame)
@@ -190,8 +204,10 @@ func (c *Client) Send(ctx context.Context, req *sozupb.Request, onProcessing fun
 				onProcessing(resp)
 			}
 		case sozupb.ResponseStatus_OK:
+			finished = true
 			return resp, nil
 		default:
+			finished = true
 			return resp, &FailureError{
 				Socket:        c.path,
 				Verb:          verb,
@@ -202,6 +218,10 @@ func (c *Client) Send(ctx context.Context, req *sozupb.Request, onProcessing fun
 		}
 	}
 }
+
+// errAbandoned is the cause of a broken client whose previous Send ended
+// without its terminal answer and without an error (onProcessing panicked).
+var errAbandoned = errors.New("the previous request was abandoned before its final answer")
 
 // errCancelled marks an operation refused because the context ended.
 var errCancelled = errors.New("context ended")

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -525,5 +526,48 @@ func BenchmarkSendRoundTrip(b *testing.B) {
 		if _, err := c.Send(ctx, clusterReq, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestSendCallbackPanic(t *testing.T) {
+	c := dial(t, newServer(t, script(
+		answer(sozupb.ResponseStatus_PROCESSING, "p"),
+		answer(sozupb.ResponseStatus_OK, "done"),
+	)))
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the callback's panic did not reach the caller")
+			}
+		}()
+		c.Send(context.Background(), statusReq, func(*sozupb.Response) { panic("callback") })
+	}()
+	_, err := c.Send(context.Background(), statusReq, nil)
+	var be *BrokenError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "abandoned") {
+		t.Fatalf("after a panicking callback: got %v, want *BrokenError", err)
+	}
+}
+
+func TestNoGoroutineLeft(t *testing.T) {
+	s := newServer(t, script(answer(sozupb.ResponseStatus_OK, "")))
+	before := runtime.NumGoroutine()
+	for i := 0; i < 20; i++ {
+		c := dial(t, s)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if _, err := c.Send(ctx, statusReq, nil); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		c.Close()
+	}
+	// The server's per-connection goroutines end when the clients hang up;
+	// give them a moment. The client itself starts none.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after, %d before", n, before)
 	}
 }
