@@ -20,11 +20,16 @@ import (
 func main() { os.Exit(Main()) }
 
 // Main runs sozuctl-plan with the process's arguments, streams and
-// environment, and returns the exit code. Ctrl-C and SIGTERM cancel the
-// command's context.
+// environment, and returns the exit code. The first Ctrl-C or SIGTERM
+// cancels the command's context, so that it can stop cleanly (apply stops
+// after the request in flight); a second one ends the process at once.
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 }
 

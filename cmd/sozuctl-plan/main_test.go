@@ -129,6 +129,7 @@ func newTestCommand(g *globalOptions) *cobra.Command {
 			fmt.Fprintf(w, "vars=%q var-files=%q targets=%q\n", g.Vars, g.VarFiles, g.Targets)
 			fmt.Fprintf(w, "format=%s timeout=%s log-level=%s no-color=%t color=%t\n",
 				g.Format, g.Timeout, g.LogLevel, g.NoColor, g.Color)
+			fmt.Fprintf(w, "stdin-terminal=%t stdout-terminal=%t\n", g.StdinIsTerminal, g.StdoutIsTerminal)
 			g.Logger.Info("testcmd ran", "args", len(args))
 			switch {
 			case o.panicMsg != "":
@@ -165,6 +166,16 @@ func newTestCommand(g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.eof, "eof", false, "fail with a bare io.EOF")
 	f.StringVar(&o.panicMsg, "panic", "", "panic with this value")
 	return cmd
+}
+
+func BenchmarkRunVersion(b *testing.B) {
+	for b.Loop() {
+		var stdout, stderr strings.Builder
+		if code := run(b.Context(), []string{"version"}, strings.NewReader(""), &stdout, &stderr,
+			func(string) string { return "" }); code != 0 {
+			b.Fatalf("exit code %d: %s", code, stderr.String())
+		}
+	}
 }
 
 // TestRunCapturesStreams checks that run writes only to the streams it is
