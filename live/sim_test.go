@@ -1,0 +1,79 @@
+package live
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sozuctl-plan/sozuctl-plan/sim"
+	"github.com/sozuctl-plan/sozuctl-plan/state"
+)
+
+// serveSim runs the simulator, preloaded with st, on a fresh socket.
+func serveSim(t testing.TB, st *state.State) string {
+	t.Helper()
+	s, err := sim.New(sim.Options{Preload: st, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "ls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "s.sock")
+	ln, err := sim.Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	t.Cleanup(func() {
+		s.Close()
+		if err := <-done; err != nil {
+			t.Errorf("simulator: %v", err)
+		}
+		os.RemoveAll(dir)
+	})
+	return path
+}
+
+// TestAgainstSimulator reads the simulator's configuration both ways: each
+// read must give back exactly the configuration it was started with.
+func TestAgainstSimulator(t *testing.T) {
+	tests := []struct {
+		name string
+		st   *state.State
+	}{
+		{"empty", state.New()},
+		{"one HTTPS listener", fixture(t, "0.0.0.0:443")},
+		{"two HTTPS listeners", fixture(t, "0.0.0.0:443", "[::]:8443")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dial(t, serveSim(t, tc.st))
+			dir := privateDir(t)
+			got, err := ReadSaveState(context.Background(), c, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Equal(tc.st) {
+				t.Errorf("save_state read: got %d objects, want %d", got.Len(), tc.st.Len())
+			}
+			if left := entries(t, dir); len(left) != 0 {
+				t.Errorf("files left behind: %v", left)
+			}
+
+			got, warns, err := ReadQueries(context.Background(), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Equal(tc.st) {
+				t.Errorf("queries read: got %d objects, want %d; warnings %q", got.Len(), tc.st.Len(), warns)
+			}
+			if len(warns) != 2 {
+				t.Errorf("warnings %q, want only the two standing ones", warns)
+			}
+		})
+	}
+}
