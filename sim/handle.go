@@ -61,10 +61,16 @@ func (s *Simulator) handle(req *sozupb.Request) (answers []*sozupb.Response, dro
 		return answers, s.faults.DropAfter == n
 	}
 
-	switch r := req.GetRequestType().(type) {
+	switch req.GetRequestType().(type) {
 	case nil, *sozupb.Request_LaunchWorker, *sozupb.Request_ReturnListenSockets:
 		// Sōzu never answers these.
 		return nil, false
+	case *sozupb.Request_SaveState, *sozupb.Request_LoadState:
+		if s.noFiles {
+			return []*sozupb.Response{failure("file access is disabled")}, false
+		}
+	}
+	switch r := req.GetRequestType().(type) {
 	case *sozupb.Request_SaveState:
 		return []*sozupb.Response{s.saveState(r.SaveState)}, false
 	case *sozupb.Request_LoadState:

@@ -76,6 +76,7 @@ type Simulator struct {
 	counts   map[string]int32 // Sōzu's request census (CountRequests)
 	log      *slog.Logger
 	maxFrame int
+	noFiles  bool // save_state and load_state refuse to touch files (fuzzing)
 
 	netMu     sync.Mutex
 	closed    bool
