@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fatih/color"
 )
 
 // parseForTest runs the test-only command with args and env and returns the
@@ -142,6 +144,9 @@ func TestGlobalOptions(t *testing.T) {
 				t.Fatalf("exit code %d, stderr %q", code, stderr)
 			}
 			tt.check(t, g)
+			if color.NoColor == g.Color {
+				t.Errorf("fatih/color's NoColor is %t while Color is %t", color.NoColor, g.Color)
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fatih/color"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -45,7 +46,7 @@ import (
 // os.Stdout, so that tests capture everything. Read prompts from g.Stdin.
 // g.StdoutIsTerminal / g.StdinIsTerminal say whether a person is there,
 // g.Color whether to colour stdout (off with --no-color, NO_COLOR, TERM=dumb
-// or when stdout is not a terminal).
+// or when stdout is not a terminal); fatih/color's NoColor is set to match.
 //
 // Errors and exit codes: RunE returns an error and Main maps it to an exit
 // code in one place (exitCodeFor, errors.go), printing "Error: <message>" on
@@ -370,6 +371,9 @@ func (g *globalOptions) resolve(cmd *cobra.Command) error {
 		g.NoColor = true
 	}
 	g.Color = !g.NoColor && g.StdoutIsTerminal && g.Getenv("TERM") != "dumb"
+	// fatih/color decides on its own from the process's stdout; make it
+	// agree with this run, so code that uses it follows --no-color too.
+	color.NoColor = !g.Color
 	g.Logger.Debug("options", "command", cmd.CommandPath(), "socket", g.Socket,
 		"state", g.State, "format", g.Format, "timeout", g.Timeout, "color", g.Color)
 	return nil
