@@ -48,6 +48,11 @@ func (r *fileReads) lookup(sum [32]byte) (string, bool) {
 	return p, ok
 }
 
+// maxFileSize bounds what file() and templatefile() read: certificates,
+// keys and answer pages are small, and a device or a huge file would only
+// stall the load.
+const maxFileSize = 16 << 20
+
 // functions returns the function library of the configuration language:
 // go-cty's standard library under the names Terraform gives it, plus the
 // file system functions, whose relative paths are resolved against dir.
@@ -162,6 +167,16 @@ func functions(dir string, reads *fileReads) map[string]function.Function {
 	}
 	readFile := func(p string) (string, error) {
 		abs := resolve(p)
+		st, err := os.Stat(abs)
+		if err != nil {
+			return "", fmt.Errorf("cannot read file %s: %w", p, unwrapPathError(err))
+		}
+		if !st.Mode().IsRegular() {
+			return "", fmt.Errorf("%s is not a regular file", p)
+		}
+		if st.Size() > maxFileSize {
+			return "", fmt.Errorf("file %s is larger than %d MiB", p, maxFileSize>>20)
+		}
 		b, err := os.ReadFile(abs)
 		if err != nil {
 			return "", fmt.Errorf("cannot read file %s: %w", p, unwrapPathError(err))
