@@ -236,6 +236,14 @@ func TestWorkerRules(t *testing.T) {
 			},
 		},
 		{
+			name:  "an HTTPS hsts patch without enabled fails in workers",
+			setup: []*sozupb.Request{addHTTPSListener(https)},
+			req: &sozupb.Request{RequestType: &sozupb.Request_UpdateHttpsListener{UpdateHttpsListener: &sozupb.UpdateHttpsListenerConfig{
+				Address: addr(https), Hsts: &sozupb.HstsConfig{MaxAge: ptr(uint32(60))},
+			}}},
+			wantErr: "hsts",
+		},
+		{
 			name:  "removing a cluster keeps its routes and backends in workers",
 			setup: []*sozupb.Request{addTCPListener(tcp), addCluster("a"), addTCPFront("a", tcp), addBackend("a", "a-1", "10.0.0.1:80")},
 			req:   removeCluster("a"),
