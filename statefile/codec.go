@@ -1,13 +1,17 @@
 package statefile
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
@@ -73,63 +77,132 @@ func MarshalRecord(rec *sozupb.WorkerRequest) ([]byte, error) {
 // JSON object are allowed, as they are in Sōzu; anything else after it is an
 // error.
 func UnmarshalRecord(data []byte) (*sozupb.WorkerRequest, error) {
+	d := decoder{data: data}
 	rec := &sozupb.WorkerRequest{}
-	if err := unmarshalInto(data, rec.ProtoReflect()); err != nil {
+	if err := d.record(rec, nil); err != nil {
 		return nil, err
 	}
 	return rec, nil
 }
 
-func unmarshalInto(data []byte, m protoreflect.Message) error {
-	d := decoder{data: data}
-	if err := d.message(m); err != nil {
+// record decodes one record into m, using wire as scratch space, and
+// returns the scratch space for reuse.
+func (d *decoder) record(m proto.Message, wire []byte) error {
+	wire, err := d.message(m.ProtoReflect().Descriptor(), wire[:0])
+	if err != nil {
 		return err
 	}
 	if d.peek() != 0 {
 		return d.errorf("unexpected %q after the end of the record's JSON object", d.data[d.pos])
+	}
+	d.wire = wire
+	// Every required field was checked while reading the JSON.
+	if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(wire, m); err != nil {
+		return fmt.Errorf("building the record: %w", err)
 	}
 	return nil
 }
 
 // Decode reads every record of a state file. Each record must be closed by
 // a NUL byte (a newline before it is allowed); an empty input has no
-// records. An error about a record is a *RecordError.
+// records. An error about a record is a *RecordError; when several records
+// are bad, it is about the first. Large files are decoded on several cores.
 func Decode(r io.Reader) ([]*sozupb.WorkerRequest, error) {
-	br := bufio.NewReaderSize(r, 256<<10)
-	var recs []*sozupb.WorkerRequest
-	var offset int64
-	var long []byte
-	for index := 1; ; index++ {
-		chunk, err := br.ReadSlice(0)
-		if errors.Is(err, bufio.ErrBufferFull) {
-			// A record longer than the buffer: gather it.
-			long = append(long[:0], chunk...)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				chunk, err = br.ReadSlice(0)
-				long = append(long, chunk...)
-			}
-			chunk = long
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, &RecordError{Index: index, Offset: offset, Err: fmt.Errorf("reading: %w", err)}
-		}
-		if errors.Is(err, io.EOF) {
-			if len(chunk) > 0 {
-				return nil, &RecordError{Index: index, Offset: offset, Err: ErrTruncated}
-			}
-			return recs, nil
-		}
-		body := chunk[:len(chunk)-1]
-		if len(body) == 0 {
-			return nil, &RecordError{Index: index, Offset: offset, Err: ErrEmptyRecord}
-		}
-		rec, derr := UnmarshalRecord(body)
-		if derr != nil {
-			return nil, &RecordError{Index: index, Offset: offset, Err: derr}
-		}
-		recs = append(recs, rec)
-		offset += int64(len(chunk))
+	data, err := readAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading state records: %w", err)
 	}
+	// Split the records at NUL bytes.
+	type span struct {
+		start, end int // the record's body, without its NUL
+	}
+	var spans []span
+	for start := 0; start < len(data); {
+		i := bytes.IndexByte(data[start:], 0)
+		if i < 0 {
+			break
+		}
+		spans = append(spans, span{start, start + i})
+		start += i + 1
+	}
+	recs := make([]*sozupb.WorkerRequest, len(spans))
+	var (
+		mu       sync.Mutex
+		firstErr *RecordError
+	)
+	fail := func(i int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil || i+1 < firstErr.Index {
+			firstErr = &RecordError{Index: i + 1, Offset: int64(spans[i].start), Err: err}
+		}
+	}
+	failedBefore := func(i int) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr != nil && firstErr.Index <= i+1
+	}
+	const chunk = 512
+	var next atomic.Int64
+	work := func() {
+		var d decoder
+		for {
+			lo := int(next.Add(chunk)) - chunk
+			if lo >= len(spans) || failedBefore(lo) {
+				return
+			}
+			hi := min(lo+chunk, len(spans))
+			for i := lo; i < hi; i++ {
+				body := data[spans[i].start:spans[i].end]
+				if len(body) == 0 {
+					fail(i, ErrEmptyRecord)
+					return
+				}
+				d.data, d.pos, d.depth = body, 0, 0
+				rec := &sozupb.WorkerRequest{}
+				if err := d.record(rec, d.wire); err != nil {
+					fail(i, err)
+					return
+				}
+				recs[i] = rec
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), 4, len(spans)/chunk+1)
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	end := 0
+	if len(spans) > 0 {
+		end = spans[len(spans)-1].end + 1
+	}
+	if end < len(data) {
+		return nil, &RecordError{Index: len(spans) + 1, Offset: int64(end), Err: ErrTruncated}
+	}
+	return recs, nil
+}
+
+// readAll reads r to its end, sizing the buffer from the file's size when
+// r is a file.
+func readAll(r io.Reader) ([]byte, error) {
+	if st, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if info, err := st.Stat(); err == nil && info.Mode().IsRegular() && info.Size() > 0 {
+			buf := bytes.NewBuffer(make([]byte, 0, info.Size()+bytes.MinRead))
+			_, err := buf.ReadFrom(r)
+			return buf.Bytes(), err
+		}
+	}
+	return io.ReadAll(r)
 }
 
 // Encode writes records in Sōzu's state-file format, each followed by

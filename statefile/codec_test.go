@@ -115,6 +115,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"lone surrogate", `{"id":"\ud800","content":{"request_type":null}}` + "\x00", 1, 0, "surrogate"},
 		{"leading zero", `{"id":"x","content":{"request_type":{"UPGRADE_WORKER":01}}}` + "\x00", 1, 0, "leading zero"},
 		{"deep nesting", `{"id":"x","zz":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `,"content":{"request_type":null}}` + "\x00", 1, 0, "nested more than"},
+		{"unknown enum value", `{"id":"x","content":{"request_type":{"CONFIGURE_METRICS":7}}}` + "\x00", 1, 0, "7 is not a value of enum MetricsConfiguration"},
 		{"not an object", "[]\n\x00", 1, 0, "expected an object"},
 		{"bad byte", `{"id":"x","content":{"request_type":{"ADD_CLUSTER":{"cluster_id":"d","sticky_session":false,"https_redirect":false,"load_balancing":0,"udp":{"health":{"udp_probe_payload":[256]}}}}}}` + "\x00", 1, 0, "out of range"},
 		{"null repeated", `{"id":"x","content":{"request_type":{"ADD_TCP_FRONTEND":{"cluster_id":"d","address":{"ip":{"inner":{"V4":0}},"port":1},"tags":null}}}}` + "\x00", 1, 0, "expected"},
@@ -314,3 +315,31 @@ func TestDecodeLongRecord(t *testing.T) {
 }
 
 func asTooLarge(err error, target **RecordTooLargeError) bool { return errors.As(err, target) }
+
+// TestDecodeManyRecordsFirstError decodes enough records to use several
+// workers and reports the first bad one.
+func TestDecodeManyRecordsFirstError(t *testing.T) {
+	var buf bytes.Buffer
+	for i := 1; i <= 5000; i++ {
+		switch i {
+		case 1700, 4000:
+			buf.WriteString(`{"id":"bad"}` + "\n\x00")
+		default:
+			buf.WriteString(okRecord + "\n\x00")
+		}
+	}
+	_, err := Decode(bytes.NewReader(buf.Bytes()))
+	var re *RecordError
+	if !errors.As(err, &re) || re.Index != 1700 || re.Offset != int64(1699*(len(okRecord)+2)) {
+		t.Fatalf("err = %v, want record 1700", err)
+	}
+	good := bytes.Repeat([]byte(okRecord+"\n\x00"), 5000)
+	recs, err := Decode(bytes.NewReader(good))
+	if err != nil || len(recs) != 5000 || recs[4999].GetContent().GetRemoveCluster() != "api" {
+		t.Fatalf("Decode: %d records, %v", len(recs), err)
+	}
+	_, err = Decode(bytes.NewReader(append(good, okRecord...)))
+	if !errors.As(err, &re) || re.Index != 5001 || !errors.Is(err, ErrTruncated) {
+		t.Fatalf("err = %v, want record 5001 truncated", err)
+	}
+}

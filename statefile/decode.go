@@ -10,6 +10,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -106,6 +107,7 @@ type decoder struct {
 	pos   int
 	depth int
 	buf   []byte // scratch space for unescaped strings
+	wire  []byte // scratch space for the record's protobuf encoding
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -172,35 +174,22 @@ func (d *decoder) enter() error {
 	return nil
 }
 
-// message reads a JSON object into m.
-func (d *decoder) message(m protoreflect.Message) error {
+// message reads a JSON object of type md and appends its protobuf wire
+// encoding to out. Going through the wire format lets the generated code's
+// fast unmarshaller build the Go message.
+func (d *decoder) message(md protoreflect.MessageDescriptor, out []byte) ([]byte, error) {
 	if err := d.enter(); err != nil {
-		return err
+		return nil, err
 	}
-	defer func() { d.depth-- }()
-	md := m.Descriptor()
 	mi := infoFor(md)
 	if d.peek() != '{' {
-		return d.unexpected(fmt.Sprintf("an object (%s)", md.Name()))
+		return nil, d.unexpected(fmt.Sprintf("an object (%s)", md.Name()))
 	}
 	d.pos++
 	var seenSmall uint64
 	var seenBig []bool
 	if mi.nkeys > 64 {
 		seenBig = make([]bool, mi.nkeys)
-	}
-	seen := func(i int) bool {
-		if seenBig != nil {
-			return seenBig[i]
-		}
-		return seenSmall&(1<<uint(i)) != 0
-	}
-	mark := func(i int) {
-		if seenBig != nil {
-			seenBig[i] = true
-		} else {
-			seenSmall |= 1 << uint(i)
-		}
 	}
 	if d.peek() == '}' {
 		d.pos++
@@ -209,30 +198,36 @@ func (d *decoder) message(m protoreflect.Message) error {
 			keyStart := d.pos
 			key, err := d.stringBytes()
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if err := d.expect(':'); err != nil {
-				return err
+				return nil, err
 			}
 			ki, ok := mi.keys[string(key)]
 			if !ok {
 				// Unknown keys are ignored, as serde does by default.
 				if err := d.skipValue(); err != nil {
-					return err
+					return nil, err
 				}
 			} else {
-				if seen(ki.index) {
-					d.pos = keyStart
-					return d.errorf("duplicate field %q", mi.names[ki.index])
-				}
-				mark(ki.index)
-				if ki.fd == nil {
-					err = d.oneof(m, ki.variants)
+				var dup bool
+				if seenBig != nil {
+					dup, seenBig[ki.index] = seenBig[ki.index], true
 				} else {
-					err = d.field(m, ki.fd)
+					dup = seenSmall&(1<<uint(ki.index)) != 0
+					seenSmall |= 1 << uint(ki.index)
+				}
+				if dup {
+					d.pos = keyStart
+					return nil, d.errorf("duplicate field %q", mi.names[ki.index])
+				}
+				if ki.fd == nil {
+					out, err = d.oneof(ki.variants, out)
+				} else {
+					out, err = d.field(ki.fd, out)
 				}
 				if err != nil {
-					return within(err, mi.names[ki.index])
+					return nil, within(err, mi.names[ki.index])
 				}
 			}
 			c := d.peek()
@@ -244,87 +239,84 @@ func (d *decoder) message(m protoreflect.Message) error {
 				d.pos++
 				break
 			}
-			return d.unexpected(`"," or "}"`)
+			return nil, d.unexpected(`"," or "}"`)
 		}
 	}
 	for _, i := range mi.required {
-		if !seen(i) {
+		var seen bool
+		if seenBig != nil {
+			seen = seenBig[i]
+		} else {
+			seen = seenSmall&(1<<uint(i)) != 0
+		}
+		if !seen {
 			d.pos--
 			err := d.errorf("missing required field %q", mi.names[i])
 			d.pos++
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	d.depth--
+	return out, nil
 }
 
 // oneof reads null or a one-key object naming the variant.
-func (d *decoder) oneof(m protoreflect.Message, variants map[string]protoreflect.FieldDescriptor) error {
+func (d *decoder) oneof(variants map[string]protoreflect.FieldDescriptor, out []byte) ([]byte, error) {
 	if d.isNull() {
-		return nil
+		return out, nil
 	}
 	if d.peek() != '{' {
-		return d.unexpected("null or an object with one variant")
+		return nil, d.unexpected("null or an object with one variant")
 	}
 	d.pos++
 	nameStart := d.pos
 	nb, err := d.stringBytes()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fd, ok := variants[string(nb)]
 	if !ok {
 		d.pos = nameStart
-		return d.errorf("unknown variant %q", nb)
+		return nil, d.errorf("unknown variant %q", nb)
 	}
 	if err := d.expect(':'); err != nil {
-		return err
+		return nil, err
 	}
-	if err := d.singular(m, fd); err != nil {
-		return within(err, variantName(fd))
+	if out, err = d.singular(fd, out); err != nil {
+		return nil, within(err, variantName(fd))
 	}
 	if d.peek() != '}' {
-		return d.unexpected(`"}" (a oneof names exactly one variant)`)
+		return nil, d.unexpected(`"}" (a oneof names exactly one variant)`)
 	}
 	d.pos++
-	return nil
+	return out, nil
 }
 
 // field reads the value of a regular field.
-func (d *decoder) field(m protoreflect.Message, fd protoreflect.FieldDescriptor) error {
+func (d *decoder) field(fd protoreflect.FieldDescriptor, out []byte) ([]byte, error) {
 	switch {
 	case fd.IsMap():
-		return d.mapField(m, fd)
+		return d.mapField(fd, out)
 	case fd.IsList():
-		return d.listField(m, fd)
+		return d.listField(fd, out)
 	case fd.Cardinality() != protoreflect.Required && d.isNull():
-		return nil
+		return out, nil
 	}
-	return d.singular(m, fd)
+	return d.singular(fd, out)
 }
 
-func (d *decoder) listField(m protoreflect.Message, fd protoreflect.FieldDescriptor) error {
+func (d *decoder) listField(fd protoreflect.FieldDescriptor, out []byte) ([]byte, error) {
 	if err := d.expect('['); err != nil {
-		return err
+		return nil, err
 	}
 	if d.peek() == ']' {
 		d.pos++
-		return nil
+		return out, nil
 	}
-	l := m.Mutable(fd).List()
 	for i := 0; ; i++ {
-		if fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind {
-			v := l.NewElement()
-			if err := d.message(v.Message()); err != nil {
-				return within(err, strconv.Itoa(i))
-			}
-			l.Append(v)
-		} else {
-			v, err := d.scalar(fd)
-			if err != nil {
-				return within(err, strconv.Itoa(i))
-			}
-			l.Append(v)
+		var err error
+		if out, err = d.singular(fd, out); err != nil {
+			return nil, within(err, strconv.Itoa(i))
 		}
 		c := d.peek()
 		if c == ',' {
@@ -333,50 +325,43 @@ func (d *decoder) listField(m protoreflect.Message, fd protoreflect.FieldDescrip
 		}
 		if c == ']' {
 			d.pos++
-			return nil
+			return out, nil
 		}
-		return d.unexpected(`"," or "]"`)
+		return nil, d.unexpected(`"," or "]"`)
 	}
 }
 
-func (d *decoder) mapField(m protoreflect.Message, fd protoreflect.FieldDescriptor) error {
+func (d *decoder) mapField(fd protoreflect.FieldDescriptor, out []byte) ([]byte, error) {
 	if err := d.expect('{'); err != nil {
-		return err
+		return nil, err
 	}
 	if d.peek() == '}' {
 		d.pos++
-		return nil
+		return out, nil
 	}
-	mp := m.Mutable(fd).Map()
 	kd, vd := fd.MapKey(), fd.MapValue()
 	for {
 		keyStart := d.pos
 		kb, err := d.stringBytes()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ks := string(kb)
-		key, err := mapKey(kd, ks)
-		if err != nil {
+		// A map entry is a message with the key as field 1 and the value
+		// as field 2.
+		out = protowire.AppendTag(out, fd.Number(), protowire.BytesType)
+		start := len(out)
+		if out, err = appendMapKey(out, kd, ks); err != nil {
 			d.pos = keyStart
-			return d.errorf("%v", err)
+			return nil, d.errorf("%v", err)
 		}
 		if err := d.expect(':'); err != nil {
-			return err
+			return nil, err
 		}
-		if vd.Kind() == protoreflect.MessageKind || vd.Kind() == protoreflect.GroupKind {
-			v := mp.NewValue()
-			if err := d.message(v.Message()); err != nil {
-				return within(err, strconv.Quote(ks))
-			}
-			mp.Set(key, v)
-		} else {
-			v, err := d.scalar(vd)
-			if err != nil {
-				return within(err, strconv.Quote(ks))
-			}
-			mp.Set(key, v)
+		if out, err = d.singular(vd, out); err != nil {
+			return nil, within(err, strconv.Quote(ks))
 		}
+		out = prefixLength(out, start)
 		c := d.peek()
 		if c == ',' {
 			d.pos++
@@ -384,102 +369,172 @@ func (d *decoder) mapField(m protoreflect.Message, fd protoreflect.FieldDescript
 		}
 		if c == '}' {
 			d.pos++
-			return nil
+			return out, nil
 		}
-		return d.unexpected(`"," or "}"`)
+		return nil, d.unexpected(`"," or "}"`)
 	}
 }
 
-// mapKey converts a JSON object key to a map key of kind kd.
-func mapKey(kd protoreflect.FieldDescriptor, s string) (protoreflect.MapKey, error) {
+// prefixLength inserts, at start, the varint length of out[start:].
+func prefixLength(out []byte, start int) []byte {
+	n := len(out) - start
+	sz := protowire.SizeVarint(uint64(n))
+	out = append(out, make([]byte, sz)...)
+	copy(out[start+sz:], out[start:start+n])
+	protowire.AppendVarint(out[start:start], uint64(n))
+	return out
+}
+
+// appendMapKey appends a map key, given as a JSON object key, as field 1.
+func appendMapKey(out []byte, kd protoreflect.FieldDescriptor, s string) ([]byte, error) {
 	switch kd.Kind() {
 	case protoreflect.StringKind:
-		return protoreflect.ValueOfString(s).MapKey(), nil
+		out = protowire.AppendTag(out, 1, protowire.BytesType)
+		return protowire.AppendString(out, s), nil
 	case protoreflect.BoolKind:
 		switch s {
 		case "true":
-			return protoreflect.ValueOfBool(true).MapKey(), nil
+			return protowire.AppendVarint(protowire.AppendTag(out, 1, protowire.VarintType), 1), nil
 		case "false":
-			return protoreflect.ValueOfBool(false).MapKey(), nil
+			return protowire.AppendVarint(protowire.AppendTag(out, 1, protowire.VarintType), 0), nil
 		}
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
 		if n, err := strconv.ParseInt(s, 10, 32); err == nil {
-			return protoreflect.ValueOfInt32(int32(n)).MapKey(), nil
+			return appendInt(out, kd, n), nil
 		}
 	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return protoreflect.ValueOfInt64(n).MapKey(), nil
+			return appendInt(out, kd, n), nil
 		}
 	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
 		if n, err := strconv.ParseUint(s, 10, 32); err == nil {
-			return protoreflect.ValueOfUint32(uint32(n)).MapKey(), nil
+			return appendUint(out, kd, n), nil
 		}
 	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
 		if n, err := strconv.ParseUint(s, 10, 64); err == nil {
-			return protoreflect.ValueOfUint64(n).MapKey(), nil
+			return appendUint(out, kd, n), nil
 		}
 	}
-	return protoreflect.MapKey{}, fmt.Errorf("invalid map key %q for a %v key", s, kd.Kind())
+	return nil, fmt.Errorf("invalid map key %q for a %v key", s, kd.Kind())
 }
 
-// singular reads one value of fd into m (a message, or a scalar).
-func (d *decoder) singular(m protoreflect.Message, fd protoreflect.FieldDescriptor) error {
-	if fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind {
-		return d.message(m.Mutable(fd).Message())
-	}
-	v, err := d.scalar(fd)
-	if err != nil {
-		return err
-	}
-	m.Set(fd, v)
-	return nil
-}
-
-// scalar reads a non-message value of fd's kind.
-func (d *decoder) scalar(fd protoreflect.FieldDescriptor) (protoreflect.Value, error) {
+// appendInt appends a signed integer field in fd's encoding.
+func appendInt(out []byte, fd protoreflect.FieldDescriptor, n int64) []byte {
+	num := fd.Number()
 	switch fd.Kind() {
+	case protoreflect.Sint32Kind, protoreflect.Sint64Kind:
+		return protowire.AppendVarint(protowire.AppendTag(out, num, protowire.VarintType), protowire.EncodeZigZag(n))
+	case protoreflect.Sfixed32Kind:
+		return protowire.AppendFixed32(protowire.AppendTag(out, num, protowire.Fixed32Type), uint32(n))
+	case protoreflect.Sfixed64Kind:
+		return protowire.AppendFixed64(protowire.AppendTag(out, num, protowire.Fixed64Type), uint64(n))
+	}
+	return protowire.AppendVarint(protowire.AppendTag(out, num, protowire.VarintType), uint64(n))
+}
+
+// appendUint appends an unsigned integer field in fd's encoding.
+func appendUint(out []byte, fd protoreflect.FieldDescriptor, n uint64) []byte {
+	num := fd.Number()
+	switch fd.Kind() {
+	case protoreflect.Fixed32Kind:
+		return protowire.AppendFixed32(protowire.AppendTag(out, num, protowire.Fixed32Type), uint32(n))
+	case protoreflect.Fixed64Kind:
+		return protowire.AppendFixed64(protowire.AppendTag(out, num, protowire.Fixed64Type), n)
+	}
+	return protowire.AppendVarint(protowire.AppendTag(out, num, protowire.VarintType), n)
+}
+
+// singular reads one value of fd and appends it as a field.
+func (d *decoder) singular(fd protoreflect.FieldDescriptor, out []byte) ([]byte, error) {
+	num := fd.Number()
+	switch fd.Kind() {
+	case protoreflect.MessageKind:
+		out = protowire.AppendTag(out, num, protowire.BytesType)
+		start := len(out)
+		out, err := d.message(fd.Message(), out)
+		if err != nil {
+			return nil, err
+		}
+		return prefixLength(out, start), nil
+	case protoreflect.GroupKind:
+		out = protowire.AppendTag(out, num, protowire.StartGroupType)
+		out, err := d.message(fd.Message(), out)
+		if err != nil {
+			return nil, err
+		}
+		return protowire.AppendTag(out, num, protowire.EndGroupType), nil
 	case protoreflect.BoolKind:
-		if d.peek() == 't' && d.literal("true") {
-			return protoreflect.ValueOfBool(true), nil
+		var v uint64
+		switch {
+		case d.peek() == 't' && d.literal("true"):
+			v = 1
+		case d.peek() == 'f' && d.literal("false"):
+		default:
+			return nil, d.unexpected("a boolean")
 		}
-		if d.peek() == 'f' && d.literal("false") {
-			return protoreflect.ValueOfBool(false), nil
-		}
-		return protoreflect.Value{}, d.unexpected("a boolean")
+		return protowire.AppendVarint(protowire.AppendTag(out, num, protowire.VarintType), v), nil
 	case protoreflect.StringKind:
 		s, err := d.stringBytes()
 		if err != nil {
-			return protoreflect.Value{}, err
+			return nil, err
 		}
-		return protoreflect.ValueOfString(string(s)), nil
+		return protowire.AppendBytes(protowire.AppendTag(out, num, protowire.BytesType), s), nil
+	case protoreflect.BytesKind:
+		b, err := d.bytesValue()
+		if err != nil {
+			return nil, err
+		}
+		return protowire.AppendBytes(protowire.AppendTag(out, num, protowire.BytesType), b), nil
 	case protoreflect.EnumKind:
+		start := d.pos
 		n, err := d.integer(math.MinInt32, math.MaxInt32)
 		if err != nil {
-			return protoreflect.Value{}, err
+			return nil, err
 		}
-		return protoreflect.ValueOfEnum(protoreflect.EnumNumber(n)), nil
+		if fd.Enum().Values().ByNumber(protoreflect.EnumNumber(n)) == nil {
+			d.pos = start
+			d.skipSpace()
+			return nil, d.errorf("%d is not a value of enum %s", n, fd.Enum().Name())
+		}
+		return protowire.AppendVarint(protowire.AppendTag(out, num, protowire.VarintType), uint64(n)), nil
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
 		n, err := d.integer(math.MinInt32, math.MaxInt32)
-		return protoreflect.ValueOfInt32(int32(n)), err
+		if err != nil {
+			return nil, err
+		}
+		return appendInt(out, fd, n), nil
 	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
 		n, err := d.integer(math.MinInt64, math.MaxInt64)
-		return protoreflect.ValueOfInt64(n), err
+		if err != nil {
+			return nil, err
+		}
+		return appendInt(out, fd, n), nil
 	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
 		n, err := d.unsigned(math.MaxUint32)
-		return protoreflect.ValueOfUint32(uint32(n)), err
+		if err != nil {
+			return nil, err
+		}
+		return appendUint(out, fd, n), nil
 	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
 		n, err := d.unsigned(math.MaxUint64)
-		return protoreflect.ValueOfUint64(n), err
-	case protoreflect.FloatKind, protoreflect.DoubleKind:
-		f, err := d.float(fd.Kind() == protoreflect.FloatKind)
-		if fd.Kind() == protoreflect.FloatKind {
-			return protoreflect.ValueOfFloat32(float32(f)), err
+		if err != nil {
+			return nil, err
 		}
-		return protoreflect.ValueOfFloat64(f), err
-	case protoreflect.BytesKind:
-		return d.bytesValue()
+		return appendUint(out, fd, n), nil
+	case protoreflect.FloatKind:
+		f, err := d.float(true)
+		if err != nil {
+			return nil, err
+		}
+		return protowire.AppendFixed32(protowire.AppendTag(out, num, protowire.Fixed32Type), math.Float32bits(float32(f))), nil
+	case protoreflect.DoubleKind:
+		f, err := d.float(false)
+		if err != nil {
+			return nil, err
+		}
+		return protowire.AppendFixed64(protowire.AppendTag(out, num, protowire.Fixed64Type), math.Float64bits(f)), nil
 	}
-	return protoreflect.Value{}, d.errorf("unsupported field kind %v", fd.Kind())
+	return nil, d.errorf("unsupported field kind %v", fd.Kind())
 }
 
 // number returns the next JSON number token and whether it is an integer
@@ -605,19 +660,19 @@ func (d *decoder) float(is32 bool) (float64, error) {
 }
 
 // bytesValue reads an array of numbers 0..255, Rust's Vec<u8>.
-func (d *decoder) bytesValue() (protoreflect.Value, error) {
+func (d *decoder) bytesValue() ([]byte, error) {
 	if err := d.expect('['); err != nil {
-		return protoreflect.Value{}, err
+		return nil, err
 	}
 	out := []byte{}
 	if d.peek() == ']' {
 		d.pos++
-		return protoreflect.ValueOfBytes(out), nil
+		return out, nil
 	}
 	for {
 		n, err := d.unsigned(255)
 		if err != nil {
-			return protoreflect.Value{}, err
+			return nil, err
 		}
 		out = append(out, byte(n))
 		c := d.peek()
@@ -627,9 +682,9 @@ func (d *decoder) bytesValue() (protoreflect.Value, error) {
 		}
 		if c == ']' {
 			d.pos++
-			return protoreflect.ValueOfBytes(out), nil
+			return out, nil
 		}
-		return protoreflect.Value{}, d.unexpected(`"," or "]"`)
+		return nil, d.unexpected(`"," or "]"`)
 	}
 }
 
