@@ -85,6 +85,23 @@ func Dial(ctx context.Context, socketPath string, opts ...Option) (*Client, erro
 	return c, nil
 }
 
+// SetTimeout changes the per-operation timeout (see WithTimeout) for the
+// requests sent from now on; a Send in progress keeps the one it started
+// with for its current read. Useful around a long request such as a large
+// load_state, which Sōzu runs without any timeout of its own.
+func (c *Client) SetTimeout(d time.Duration) {
+	c.dmu.Lock()
+	c.timeout = d
+	c.dmu.Unlock()
+}
+
+// Timeout returns the per-operation timeout.
+func (c *Client) Timeout() time.Duration {
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	return c.timeout
+}
+
 // SocketPath returns the path the client dialled.
 func (c *Client) SocketPath() string { return c.path }
 

@@ -571,3 +571,23 @@ func TestNoGoroutineLeft(t *testing.T) {
 		t.Errorf("%d goroutines after, %d before", n, before)
 	}
 }
+
+func TestSetTimeout(t *testing.T) {
+	c := dial(t, newServer(t, silent))
+	if c.Timeout() != DefaultTimeout {
+		t.Errorf("default timeout %v", c.Timeout())
+	}
+	c.SetTimeout(40 * time.Millisecond)
+	if c.Timeout() != 40*time.Millisecond {
+		t.Errorf("timeout %v after SetTimeout", c.Timeout())
+	}
+	start := time.Now()
+	_, err := c.Send(context.Background(), statusReq, nil)
+	var te *TimeoutError
+	if !errors.As(err, &te) || te.Timeout != 40*time.Millisecond {
+		t.Fatalf("got %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Error("the new timeout was not used")
+	}
+}
