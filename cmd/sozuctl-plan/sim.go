@@ -35,9 +35,9 @@ and workers that follow Sōzu 2.1.0's rules, so that plan and apply can be tried
 without a Sōzu installation. --state preloads a Sōzu state file. The fault flags
 count the state-changing requests received on the socket, from 1. The simulator
 runs until it is interrupted (Ctrl-C or SIGTERM) and then removes its socket.`,
-		Example: `  sozuctl-plan sim --socket /tmp/sozu.sock
-  sozuctl-plan sim --socket /tmp/sozu.sock --state sozu.state --workers 4
-  sozuctl-plan sim --socket /tmp/sozu.sock --fail-request 3 --delay 50ms`,
+		Example: `  sozuctl-plan sim --socket sozu.sock
+  sozuctl-plan sim --socket sozu.sock --state sozu.state --workers 4
+  sozuctl-plan sim --socket sozu.sock --fail-request 3 --delay 50ms`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireFormat(cmd, formatHuman); err != nil {
@@ -83,8 +83,8 @@ func newSimWaitCommand(g *globalOptions) *cobra.Command {
 		Long: `Wait until the command socket accepts a connection and answers ListWorkers,
 for at most --timeout, then print how many workers answered. Use it after
 starting "sozuctl-plan sim" in the background.`,
-		Example: `  sozuctl-plan sim --socket /tmp/sozu.sock &
-  sozuctl-plan sim wait --socket /tmp/sozu.sock --timeout 5s`,
+		Example: `  sozuctl-plan sim --socket sozu.sock &
+  sozuctl-plan sim wait --socket sozu.sock --timeout 5s`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireFormat(cmd, formatHuman); err != nil {
