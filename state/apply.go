@@ -844,9 +844,6 @@ func (s *State) addCertificate(a *sozupb.AddCertificate) error {
 		s.Certificates[addr] = certs
 	}
 	c := proto.Clone(a.GetCertificate()).(*sozupb.CertificateAndKey)
-	if c.Certificate == nil {
-		c.Certificate = proto.String("")
-	}
 	if len(c.Names) == 0 {
 		names, err := CertificateNames(c.GetCertificate())
 		if err != nil {

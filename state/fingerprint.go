@@ -236,6 +236,9 @@ func (s *State) Equal(o *State) bool {
 	if s.Len() != o.Len() {
 		return false
 	}
+	if s == nil || o == nil {
+		return true // both hold no object
+	}
 	var a, b []byte
 	same := func(x, y proto.Message) bool {
 		a = appendEffective(a[:0], x)

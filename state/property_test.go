@@ -293,6 +293,14 @@ func TestFingerprintIgnoresEmptyContainersAndDefaults(t *testing.T) {
 	if New().Fingerprint() != (&State{}).Fingerprint() {
 		t.Fatal("zero State and New differ")
 	}
+	var none *State
+	if !none.Equal(New()) || !New().Equal(none) || none.Equal(a) || a.Equal(none) {
+		t.Fatal("a nil State is the empty State")
+	}
+	var zero State
+	if err := zero.Apply(req(cluster("c"))); err != nil || len(zero.Clusters) != 1 {
+		t.Fatalf("zero State Apply: %v", err)
+	}
 }
 
 func TestFingerprintTCPOrderOnOneAddress(t *testing.T) {

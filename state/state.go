@@ -13,7 +13,8 @@ import (
 // (ConfigState in Sōzu 2.1.0, command/src/state.rs:80-101), with the same
 // identity keys. Every map holds messages that the State owns: callers that
 // keep a message they put in, or take one out, must clone it before changing
-// it. Use New for an empty State; the zero value is not ready for Apply.
+// it. New returns an empty State; a zero State (or one with nil maps) is
+// also usable: Apply creates the maps it needs.
 type State struct {
 	// HTTPListeners, HTTPSListeners, TCPListeners and UDPListeners are keyed
 	// by FormatAddress of the listener's address; one address may appear in
