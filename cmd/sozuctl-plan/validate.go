@@ -24,9 +24,9 @@ type validateOptions struct {
 }
 
 const validateLong = `Check a configuration directory: parse every *.hcl file in it, evaluate
-variables, locals and dynamic blocks, and check every object as SPEC'd for
-Sōzu (types, enum values, addresses, duplicates, routes and their listeners,
-certificates and keys).
+variables, locals and dynamic blocks, and check every object the way Sōzu
+would: types, enum values, addresses, duplicates, routes and their
+listeners, certificates and their keys.
 
 Diagnostics are printed with their file, line and a source snippet. The exit
 status is 1 when there is any error; warnings (an expired certificate, an
