@@ -351,11 +351,12 @@ func TestSendMalformed(t *testing.T) {
 		bytes  string
 		close  bool
 		reason string
+		kind   FrameProblem
 	}{
-		{"length below 8", le(3) + "abcdefgh", false, "below the 8 bytes"},
-		{"length above max", le(200) + strings.Repeat("x", 192), false, "exceeds the maximum of 100"},
-		{"truncated", ok + le(40) + "\x08\x00", true, "2 of the 32 payload bytes"},
-		{"undecodable", le(11) + "\x0a\x05z", false, "not a valid Response"},
+		{"length below 8", le(3) + "abcdefgh", false, "below the 8 bytes", FrameTooShort},
+		{"length above max", le(200) + strings.Repeat("x", 192), false, "exceeds the maximum of 100", FrameTooLong},
+		{"truncated", ok + le(40) + "\x08\x00", true, "2 of the 32 payload bytes", FrameTruncated},
+		{"undecodable", le(11) + "\x0a\x05z", false, "not a valid Response", FrameUndecodable},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -366,7 +367,7 @@ func TestSendMalformed(t *testing.T) {
 			if !errors.As(err, &fe) {
 				t.Fatalf("got %v, want *FrameError", err)
 			}
-			if !strings.Contains(fe.Reason, tc.reason) || fe.Socket != s.path || fe.Verb != "status" {
+			if !strings.Contains(fe.Reason, tc.reason) || fe.Problem != tc.kind || fe.Socket != s.path || fe.Verb != "status" {
 				t.Errorf("FrameError %+v", fe)
 			}
 			if !strings.HasPrefix(err.Error(), "sozu: status on "+s.path+": malformed frame: ") {

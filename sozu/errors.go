@@ -106,13 +106,43 @@ func (e *ClosedError) Error() string {
 // Unwrap returns the underlying cause.
 func (e *ClosedError) Unwrap() error { return e.Err }
 
+// FrameProblem says what is wrong with a frame. Sōzu handles them
+// differently (command/src/channel.rs:551-606): it skips the 8 bytes of a
+// length below 8 and reads on, but keeps a too long or undecodable frame in
+// its buffer, which leaves the connection dead.
+type FrameProblem int
+
+// The kinds of malformed frames.
+const (
+	FrameTooShort    FrameProblem = iota + 1 // declared length below the 8 bytes of the prefix
+	FrameTooLong                             // declared length above the maximum
+	FrameTruncated                           // the stream ended inside the frame
+	FrameUndecodable                         // the payload is not a valid message
+)
+
+// String names the problem.
+func (p FrameProblem) String() string {
+	switch p {
+	case FrameTooShort:
+		return "too short"
+	case FrameTooLong:
+		return "too long"
+	case FrameTruncated:
+		return "truncated"
+	case FrameUndecodable:
+		return "undecodable"
+	}
+	return fmt.Sprintf("FrameProblem(%d)", int(p))
+}
+
 // FrameError reports a malformed frame: a declared length below 8 or above
 // the maximum, a stream that ends inside a frame, or a payload that does not
 // decode.
 type FrameError struct {
-	Socket string // filled in by Client; empty from ReadFrame
-	Verb   string // filled in by Client; empty from ReadFrame
-	Reason string // what is wrong, as a clause
+	Socket  string       // filled in by Client; empty from ReadFrame
+	Verb    string       // filled in by Client; empty from ReadFrame
+	Problem FrameProblem // what kind of malformation
+	Reason  string       // what is wrong, as a clause
 	Length uint64 // the declared length, when it was read
 	Err    error  // underlying cause, if any
 }

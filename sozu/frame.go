@@ -73,16 +73,16 @@ func ReadFrame(r io.Reader, max int) ([]byte, error) {
 			return nil, io.EOF
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, &FrameError{Reason: fmt.Sprintf("stream ended after %d of the %d length bytes", n, PrefixSize), Err: err}
+			return nil, &FrameError{Problem: FrameTruncated, Reason: fmt.Sprintf("stream ended after %d of the %d length bytes", n, PrefixSize), Err: err}
 		}
 		return nil, err
 	}
 	declared := binary.LittleEndian.Uint64(prefix[:])
 	if declared < PrefixSize {
-		return nil, &FrameError{Reason: fmt.Sprintf("declared length %d is below the %d bytes of the length prefix", declared, PrefixSize), Length: declared}
+		return nil, &FrameError{Problem: FrameTooShort, Reason: fmt.Sprintf("declared length %d is below the %d bytes of the length prefix", declared, PrefixSize), Length: declared}
 	}
 	if declared > uint64(max) {
-		return nil, &FrameError{Reason: fmt.Sprintf("declared length %d exceeds the maximum of %d bytes", declared, max), Length: declared}
+		return nil, &FrameError{Problem: FrameTooLong, Reason: fmt.Sprintf("declared length %d exceeds the maximum of %d bytes", declared, max), Length: declared}
 	}
 	size := int(declared) - PrefixSize
 	buf := make([]byte, 0, min(size, readChunk))
@@ -96,7 +96,7 @@ func ReadFrame(r io.Reader, max int) ([]byte, error) {
 		buf = buf[:len(buf)+n]
 		if err != nil && len(buf) < size {
 			if errors.Is(err, io.EOF) {
-				return nil, &FrameError{Reason: fmt.Sprintf("stream ended after %d of the %d payload bytes", len(buf), size), Length: declared, Err: io.ErrUnexpectedEOF}
+				return nil, &FrameError{Problem: FrameTruncated, Reason: fmt.Sprintf("stream ended after %d of the %d payload bytes", len(buf), size), Length: declared, Err: io.ErrUnexpectedEOF}
 			}
 			return nil, err
 		}
@@ -118,7 +118,7 @@ func ReadRequest(r io.Reader, max int) (*sozupb.Request, error) {
 	}
 	req := &sozupb.Request{}
 	if err := unmarshalLenient.Unmarshal(payload, req); err != nil {
-		return nil, &FrameError{Reason: "payload is not a valid Request", Length: uint64(len(payload) + PrefixSize), Err: err}
+		return nil, &FrameError{Problem: FrameUndecodable, Reason: "payload is not a valid Request", Length: uint64(len(payload) + PrefixSize), Err: err}
 	}
 	return req, nil
 }
@@ -133,7 +133,7 @@ func ReadResponse(r io.Reader, max int) (*sozupb.Response, error) {
 	}
 	resp := &sozupb.Response{}
 	if err := unmarshalLenient.Unmarshal(payload, resp); err != nil {
-		return nil, &FrameError{Reason: "payload is not a valid Response", Length: uint64(len(payload) + PrefixSize), Err: err}
+		return nil, &FrameError{Problem: FrameUndecodable, Reason: "payload is not a valid Response", Length: uint64(len(payload) + PrefixSize), Err: err}
 	}
 	return resp, nil
 }

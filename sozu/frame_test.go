@@ -212,19 +212,20 @@ func TestReadFrame(t *testing.T) {
 		wantEOF   bool
 		wantFrame string // substring of the FrameError reason
 		wantUEOF  bool   // errors.Is(err, io.ErrUnexpectedEOF)
+		problem   FrameProblem
 	}{
 		{name: "empty stream", in: "", wantEOF: true},
 		{name: "empty payload", in: le(8), want: ""},
 		{name: "payload", in: le(11) + "abc", want: "abc"},
 		{name: "payload then more", in: le(10) + "abXYZ", want: "ab"},
-		{name: "length 0", in: le(0), wantFrame: "below the 8 bytes"},
-		{name: "length 7", in: le(7) + "abcdefg", wantFrame: "below the 8 bytes"},
-		{name: "length max+1", in: le(101), max: 100, wantFrame: "exceeds the maximum of 100"},
+		{name: "length 0", in: le(0), wantFrame: "below the 8 bytes", problem: FrameTooShort},
+		{name: "length 7", in: le(7) + "abcdefg", wantFrame: "below the 8 bytes", problem: FrameTooShort},
+		{name: "length max+1", in: le(101), max: 100, wantFrame: "exceeds the maximum of 100", problem: FrameTooLong},
 		{name: "length exactly max", in: le(12) + "abcd", max: 12, want: "abcd"},
-		{name: "huge length", in: le(1<<63) + "x", wantFrame: "exceeds the maximum of 2000000"},
-		{name: "short prefix", in: "\x10\x00\x00", wantFrame: "3 of the 8 length bytes", wantUEOF: true},
-		{name: "truncated payload", in: le(20) + "abc", wantFrame: "3 of the 12 payload bytes", wantUEOF: true},
-		{name: "truncated big payload", in: le(1_000_000) + strings.Repeat("z", 70_000), wantFrame: "70000 of the 999992 payload bytes", wantUEOF: true},
+		{name: "huge length", in: le(1<<63) + "x", wantFrame: "exceeds the maximum of 2000000", problem: FrameTooLong},
+		{name: "short prefix", in: "\x10\x00\x00", wantFrame: "3 of the 8 length bytes", wantUEOF: true, problem: FrameTruncated},
+		{name: "truncated payload", in: le(20) + "abc", wantFrame: "3 of the 12 payload bytes", wantUEOF: true, problem: FrameTruncated},
+		{name: "truncated big payload", in: le(1_000_000) + strings.Repeat("z", 70_000), wantFrame: "70000 of the 999992 payload bytes", wantUEOF: true, problem: FrameTruncated},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -238,6 +239,9 @@ func TestReadFrame(t *testing.T) {
 				var fe *FrameError
 				if !errors.As(err, &fe) {
 					t.Fatalf("got (%q, %v), want *FrameError", got, err)
+				}
+				if fe.Problem != tc.problem {
+					t.Errorf("problem %v, want %v", fe.Problem, tc.problem)
 				}
 				if !strings.Contains(fe.Reason, tc.wantFrame) {
 					t.Errorf("reason %q does not contain %q", fe.Reason, tc.wantFrame)
@@ -295,7 +299,7 @@ func TestReadResponse(t *testing.T) {
 	}
 	_, err = ReadResponse(&buf, 0)
 	var fe *FrameError
-	if !errors.As(err, &fe) || !strings.Contains(fe.Error(), "not a valid Response") {
+	if !errors.As(err, &fe) || fe.Problem != FrameUndecodable || !strings.Contains(fe.Error(), "not a valid Response") {
 		t.Fatalf("garbage: got %v, want *FrameError", err)
 	}
 	if _, err := ReadResponse(&buf, 0); err != io.EOF {
@@ -335,6 +339,14 @@ func TestVerb(t *testing.T) {
 	for _, tc := range tests {
 		if got := Verb(tc.req); got != tc.want {
 			t.Errorf("Verb(%v) = %q, want %q", tc.req, got, tc.want)
+		}
+	}
+}
+
+func TestFrameProblemString(t *testing.T) {
+	for p, want := range map[FrameProblem]string{FrameTooShort: "too short", FrameTooLong: "too long", FrameTruncated: "truncated", FrameUndecodable: "undecodable", 9: "FrameProblem(9)"} {
+		if p.String() != want {
+			t.Errorf("%d: %q, want %q", int(p), p.String(), want)
 		}
 	}
 }
