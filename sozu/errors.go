@@ -143,8 +143,8 @@ type FrameError struct {
 	Verb    string       // filled in by Client; empty from ReadFrame
 	Problem FrameProblem // what kind of malformation
 	Reason  string       // what is wrong, as a clause
-	Length uint64 // the declared length, when it was read
-	Err    error  // underlying cause, if any
+	Length  uint64       // the declared length, when it was read
+	Err     error        // underlying cause, if any
 }
 
 // Error implements error.
