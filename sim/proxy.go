@@ -98,11 +98,8 @@ func (p *proxies) apply(req *sozupb.Request) error {
 		_, err := p.find(sozupb.ListenerType_UDP, r.UpdateUdpListener.GetAddress())
 		return err
 	case *sozupb.Request_RemoveListener:
-		l, err := p.find(r.RemoveListener.GetProxy(), r.RemoveListener.GetAddress())
-		if err != nil {
-			return err
-		}
-		delete(p.listeners, l.key)
+		// Removing a listener the worker lacks is not an error for it.
+		delete(p.listeners, listenerKey{r.RemoveListener.GetProxy(), state.FormatAddress(r.RemoveListener.GetAddress())})
 	case *sozupb.Request_ActivateListener:
 		l, err := p.find(r.ActivateListener.GetProxy(), r.ActivateListener.GetAddress())
 		if err != nil {
@@ -161,7 +158,9 @@ func (p *proxies) apply(req *sozupb.Request) error {
 func (p *proxies) addListener(proto sozupb.ListenerType, addr *sozupb.SocketAddress) error {
 	k := listenerKey{proto, state.FormatAddress(addr)}
 	if _, ok := p.listeners[k]; ok {
-		return fmt.Errorf("could not add listener: a listener is already present at %s", k.addr)
+		// A worker would add a second listener at the address, which every
+		// lookup by address then passes over: keeping the first is the same.
+		return nil
 	}
 	// A listener is created unbound even when its config says active: only
 	// ActivateListener binds it.
