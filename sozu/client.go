@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 )
 
@@ -197,12 +199,10 @@ func (c *Client) Send(ctx context.Context, req *sozupb.Request, onProcessing fun
 	}()
 
 	processing := 0
-	if err := c.arm(ctx); err == nil {
-		_, err = c.conn.Write(frame)
-		if err != nil {
-			return nil, c.fail(ctx, verb, processing, err)
-		}
-	} else {
+	if err := c.arm(ctx); err != nil {
+		return nil, c.fail(ctx, verb, processing, err)
+	}
+	if _, err := c.conn.Write(frame); err != nil {
 		return nil, c.fail(ctx, verb, processing, err)
 	}
 
@@ -230,10 +230,16 @@ func (c *Client) Send(ctx context.Context, req *sozupb.Request, onProcessing fun
 				Verb:          verb,
 				Message:       resp.GetMessage(),
 				Processing:    processing,
-				StatusMissing: resp.Status == nil,
+				StatusMissing: !knownStatus(resp),
 			}
 		}
 	}
+}
+
+// knownStatus reports whether resp carries a status ResponseStatus defines.
+// (protobuf-go keeps an undefined value of a proto2 enum in the field.)
+func knownStatus(resp *sozupb.Response) bool {
+	return resp.Status != nil && resp.Status.Descriptor().Values().ByNumber(protoreflect.EnumNumber(*resp.Status)) != nil
 }
 
 // errAbandoned is the cause of a broken client whose previous Send ended

@@ -207,15 +207,21 @@ func TestSendFailure(t *testing.T) {
 }
 
 func TestSendStatusMissing(t *testing.T) {
-	// message (2, LEN) "x", no status: read as FAILURE, the declared default.
-	c := dial(t, newServer(t, raw(le(11)+"\x12\x01x", false)))
-	resp, err := c.Send(context.Background(), statusReq, nil)
-	var fe *FailureError
-	if !errors.As(err, &fe) || !fe.StatusMissing || fe.Message != "x" {
-		t.Fatalf("got (%v, %v), want FailureError with StatusMissing", resp, err)
-	}
-	if !strings.Contains(err.Error(), "no status") {
-		t.Errorf("message %q does not say the status was missing", err)
+	for name, frame := range map[string]string{
+		// message (2, LEN) "x", no status: read as FAILURE, the declared default.
+		"missing": le(11) + "\x12\x01x",
+		// status (1, varint) 7, which ResponseStatus does not define.
+		"unknown": le(13) + "\x08\x07\x12\x01x",
+	} {
+		c := dial(t, newServer(t, raw(frame, false)))
+		resp, err := c.Send(context.Background(), statusReq, nil)
+		var fe *FailureError
+		if !errors.As(err, &fe) || !fe.StatusMissing || fe.Message != "x" {
+			t.Fatalf("%s: got (%v, %v), want FailureError with StatusMissing", name, resp, err)
+		}
+		if !strings.Contains(err.Error(), "no known status") {
+			t.Errorf("%s: message %q does not say the status was missing", name, err)
+		}
 	}
 }
 

@@ -35,8 +35,10 @@ type FailureError struct {
 	Verb       string // the request's verb, as given by Verb
 	Message    string // Sōzu's message, verbatim
 	Processing int    // PROCESSING answers received before the FAILURE
-	// StatusMissing is set when the answer carried no status at all; it is
-	// read as FAILURE, the field's declared default, as Sōzu itself does.
+	// StatusMissing is set when the answer carried no status, or a value
+	// ResponseStatus does not define; it is read as FAILURE, the field's
+	// declared default, as Sōzu's own client does. Never as OK: an answer
+	// that does not say OK must not confirm a change.
 	StatusMissing bool
 }
 
@@ -48,7 +50,7 @@ func (e *FailureError) Error() string {
 	}
 	extra := ""
 	if e.StatusMissing {
-		extra = " (the answer carried no status, read as FAILURE)"
+		extra = " (the answer carried no known status, read as FAILURE)"
 	}
 	if e.Processing > 0 {
 		return fmt.Sprintf("%sSōzu answered FAILURE after %d PROCESSING answers%s: %s", where(e.Verb, e.Socket), e.Processing, extra, msg)
