@@ -389,9 +389,55 @@ func diagnosticFiles(diags hcl.Diagnostics, sources map[string][]byte) map[strin
 		}
 		f, _ := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 		if f == nil || f.Body == nil {
-			f = &hcl.File{Bytes: src}
+			f = &hcl.File{}
 		}
+		// Snippets show the user's own source, except private keys.
+		f.Bytes = maskPrivateKeys(src)
 		files[name] = f
 	}
 	return files
+}
+
+// maskPrivateKeys returns src with the body of every PEM private key block
+// (between "-----BEGIN ... PRIVATE KEY-----" and its END line) replaced by
+// '*', keeping its length and line breaks so that positions stay right.
+func maskPrivateKeys(src []byte) []byte {
+	const begin, end = "-----BEGIN ", "PRIVATE KEY-----"
+	var out []byte
+	rest := src
+	for {
+		i := bytes.Index(rest, []byte(begin))
+		if i < 0 {
+			break
+		}
+		head := i + len(begin)
+		j := bytes.Index(rest[head:], []byte(end))
+		if j < 0 || bytes.ContainsAny(rest[head:head+j], "\n-") {
+			// Not a private key header: keep it and look further.
+			if out == nil {
+				out = append([]byte(nil), src...)
+			}
+			rest = rest[head:]
+			continue
+		}
+		bodyStart := head + j + len(end)
+		k := bytes.Index(rest[bodyStart:], []byte("-----END "))
+		if k < 0 {
+			k = len(rest) - bodyStart
+		}
+		if out == nil {
+			out = append([]byte(nil), src...)
+		}
+		off := len(src) - len(rest)
+		for p := off + bodyStart; p < off+bodyStart+k; p++ {
+			if c := out[p]; c != '\n' && c != '\r' && c != '\\' && c != '"' {
+				out[p] = '*'
+			}
+		}
+		rest = rest[bodyStart+k:]
+	}
+	if out == nil {
+		return src
+	}
+	return out
 }
