@@ -189,6 +189,9 @@ func cloneAddr(a *sozupb.SocketAddress) *sozupb.SocketAddress {
 //     Empty versions are NOT defaulted: workers then refuse the listener.
 //  5. A certificate with no names takes the names derived from it
 //     (CertificateNames): workers derive them the same way.
+//  6. Every socket address is taken as Sōzu converts it
+//     (command/src/request.rs:357-385): a missing IP is 0.0.0.0 and a port
+//     above 65535 keeps its low 16 bits.
 //
 // Optional fields without a declared default (h2 knobs, sozu_id_header,
 // public_address, ...) stay unset: Sōzu's workers pick values for them that
@@ -259,9 +262,19 @@ func isEmptyMessage(m proto.Message) bool {
 	return empty
 }
 
-// fillDefaults applies rules 1 and 2 of Normalize to m and every message
+// canonicalAddress returns a as Sōzu reads it (rule 6 of Normalize).
+func canonicalAddress(a *sozupb.SocketAddress) *sozupb.SocketAddress {
+	return AddressFromAddrPort(sozuAddrPort(a))
+}
+
+// fillDefaults applies rules 1, 2 and 6 of Normalize to m and every message
 // inside it.
 func fillDefaults(m protoreflect.Message) {
+	if a, ok := m.Interface().(*sozupb.SocketAddress); ok {
+		c := canonicalAddress(a)
+		a.Ip, a.Port = c.Ip, c.Port
+		return
+	}
 	fields := m.Descriptor().Fields()
 	for i := 0; i < fields.Len(); i++ {
 		fd := fields.Get(i)

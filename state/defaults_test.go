@@ -92,6 +92,10 @@ func TestNormalizeEquivalences(t *testing.T) {
 			&sozupb.RequestHttpFrontend{Address: addr, Hostname: proto.String("a"), Position: sozupb.RulePosition_PRE.Enum()}, false},
 		{"cluster load_balancing unset = ROUND_ROBIN", &sozupb.Cluster{ClusterId: proto.String("c")},
 			&sozupb.Cluster{ClusterId: proto.String("c"), LoadBalancing: sozupb.LoadBalancingAlgorithms_ROUND_ROBIN.Enum(), StickySession: proto.Bool(false), HttpsRedirect: proto.Bool(false)}, true},
+		{"port above 65535 is its low 16 bits", &sozupb.AddBackend{ClusterId: proto.String("c"), BackendId: proto.String("b"), Address: mustAddr(t, "10.0.0.1:80")},
+			&sozupb.AddBackend{ClusterId: proto.String("c"), BackendId: proto.String("b"), Address: &sozupb.SocketAddress{Ip: mustAddr(t, "10.0.0.1:80").Ip, Port: proto.Uint32(65536 + 80)}}, true},
+		{"missing ip is 0.0.0.0", &sozupb.AddBackend{Address: mustAddr(t, "0.0.0.0:80")}, &sozupb.AddBackend{Address: &sozupb.SocketAddress{Port: proto.Uint32(80)}}, true},
+		{"ipv4-mapped ipv6 differs from ipv4", &sozupb.AddBackend{Address: mustAddr(t, "1.2.3.4:80")}, &sozupb.AddBackend{Address: mustAddr(t, "[::ffff:1.2.3.4]:80")}, false},
 		{"cluster http2 unset differs from false", &sozupb.Cluster{ClusterId: proto.String("c")}, &sozupb.Cluster{ClusterId: proto.String("c"), Http2: proto.Bool(false)}, false},
 	}
 	for _, tt := range tests {

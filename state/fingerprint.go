@@ -136,8 +136,12 @@ func sortedFields(md protoreflect.MessageDescriptor) []protoreflect.FieldDescrip
 	return out
 }
 
-// appendMessage encodes m with Normalize's rules 1 and 2 applied on the fly.
+// appendMessage encodes m with Normalize's rules 1, 2 and 6 applied on the
+// fly.
 func appendMessage(b []byte, m protoreflect.Message) []byte {
+	if a, ok := m.Interface().(*sozupb.SocketAddress); ok {
+		return appendAddress(b, a)
+	}
 	if m.IsValid() {
 		for _, fd := range sortedFields(m.Descriptor()) {
 			has := m.Has(fd)
@@ -182,6 +186,30 @@ func appendMessage(b []byte, m protoreflect.Message) []byte {
 			}
 		}
 	}
+	return appendVarint(b, 0)
+}
+
+// appendAddress encodes canonicalAddress(a) as appendMessage would, without
+// building it: ip (1) { v4 (1) | v6 (2) { low (1), high (2) } }, port (2).
+func appendAddress(b []byte, a *sozupb.SocketAddress) []byte {
+	ap := sozuAddrPort(a)
+	b = appendVarint(b, 1)
+	if ip := ap.Addr(); ip.Is4() {
+		v := ip.As4()
+		b = appendVarint(b, 1)
+		b = appendVarint(b, uint64(binary.BigEndian.Uint32(v[:])))
+	} else {
+		v := ip.As16()
+		b = appendVarint(b, 2)
+		b = appendVarint(b, 1)
+		b = appendVarint(b, binary.BigEndian.Uint64(v[8:]))
+		b = appendVarint(b, 2)
+		b = appendVarint(b, binary.BigEndian.Uint64(v[:8]))
+		b = appendVarint(b, 0)
+	}
+	b = appendVarint(b, 0)
+	b = appendVarint(b, 2)
+	b = appendVarint(b, uint64(ap.Port()))
 	return appendVarint(b, 0)
 }
 

@@ -152,3 +152,25 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	content := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", data)
 	golden(t, filepath.Join("fuzz", "FuzzApply", "seed"), content)
 }
+
+// TestAppendAddressMatchesGeneric checks the hand-written address encoding
+// against the generic one.
+func TestAppendAddressMatchesGeneric(t *testing.T) {
+	for _, s := range []string{"0.0.0.0:0", "10.1.2.3:8080", "[::1]:443", "[2001:db8::ff]:65535", "[::ffff:1.2.3.4]:1"} {
+		a := mustAddr(t, s)
+		fast := appendAddress(nil, a)
+		var slow []byte
+		m := canonicalAddress(a).ProtoReflect()
+		for _, fd := range sortedFields(m.Descriptor()) {
+			if !m.Has(fd) {
+				continue
+			}
+			slow = appendVarint(slow, uint64(fd.Number()))
+			slow = appendValue(slow, fd, m.Get(fd))
+		}
+		slow = appendVarint(slow, 0)
+		if string(fast) != string(slow) {
+			t.Errorf("%s: %x, generic %x", s, fast, slow)
+		}
+	}
+}
