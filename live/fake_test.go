@@ -40,6 +40,7 @@ type fake struct {
 	modeAtWrite   fs.FileMode // mode of the file when save_state wrote it
 	ghost         string      // a cluster id in the hashes that query_cluster_by_id no longer finds
 	closeOn       string      // verb whose answer is never sent: the connection is closed
+	silentOn      string      // verb that gets no answer, the connection staying open
 	workersServe  bool        // query_certificates_from_workers reports every certificate
 	saveStateFail string      // save_state answers FAILURE with this message
 }
@@ -111,6 +112,10 @@ func (f *fake) handle(conn net.Conn) {
 		if verb == f.closeOn {
 			f.mu.Unlock()
 			return
+		}
+		if verb == f.silentOn {
+			f.mu.Unlock()
+			continue
 		}
 		answers := f.answer(req)
 		f.mu.Unlock()

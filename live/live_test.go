@@ -246,6 +246,23 @@ func TestReadSaveStateErrors(t *testing.T) {
 			t.Errorf("files left behind: %v", left)
 		}
 	})
+	t.Run("no answer", func(t *testing.T) {
+		f := &fake{t: t, st: state.New(), silentOn: "save_state"}
+		c, err := sozu.Dial(context.Background(), f.serve(t), sozu.WithTimeout(50*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		dir := privateDir(t)
+		_, err = ReadSaveState(context.Background(), c, dir)
+		var te *sozu.TimeoutError
+		if !errors.As(err, &te) {
+			t.Fatalf("got %v, want a TimeoutError", err)
+		}
+		if left := entries(t, dir); len(left) != 0 {
+			t.Errorf("files left behind: %v", left)
+		}
+	})
 	t.Run("missing dir", func(t *testing.T) {
 		f := &fake{t: t, st: state.New()}
 		c := dial(t, f.serve(t))
