@@ -23,10 +23,10 @@ const DefaultWorkers = 2
 const MaxWorkers = 64
 
 // Faults selects the injected faults. Every count N designates the Nth
-// state-changing request received on the socket (1-based; the 28 verbs that
-// Sōzu's configuration state records, whether accepted or not). Requests
-// replayed by load_state, the preload, queries, status and save_state are
-// not counted. Zero disables a fault.
+// state-changing request received on the socket, from 1: the 28 verbs that
+// Sōzu's configuration state records (state.IsStateChanging), whether
+// accepted or not. Requests replayed by load_state, the preload, queries,
+// status and save_state are not counted. Zero disables a fault.
 type Faults struct {
 	// FailRequest: the main process accepts and keeps the Nth request, and
 	// the first worker answers FAILURE (its copy of the state is updated, its
