@@ -336,6 +336,15 @@ func TestQueries(t *testing.T) {
 		if len(by) != 1 || len(by[0].CertificateSummaries) != 2 || by[0].CertificateSummaries[0].GetFingerprint() != cert.fingerprint {
 			t.Errorf("worker 1 = %v", by)
 		}
+		h.ok(addCert("0.0.0.0:443", newCert(t, "*.wild.example.com").and()))
+		for domain, want := range map[string]int{"www.example.com": 1, "nope.example.com": 0, "a.wild.example.com": 1, "a.b.wild.example.com": 0} {
+			m := h.ok(&sozupb.Request{RequestType: &sozupb.Request_QueryCertificatesFromWorkers{QueryCertificatesFromWorkers: &sozupb.QueryCertificatesFilters{Domain: ptr(domain)}}}).
+				GetContent().GetWorkerResponses().GetMap()
+			by := m["0"].GetCertificatesByAddress().GetCertificates()
+			if len(by) != 1 || len(by[0].CertificateSummaries) != want {
+				t.Errorf("domain %s: %v, want %d summaries", domain, by, want)
+			}
+		}
 	})
 	t.Run("count requests", func(t *testing.T) {
 		m := h.ok(&sozupb.Request{RequestType: &sozupb.Request_CountRequests{CountRequests: &sozupb.CountRequests{}}}).GetContent().GetRequestCounts().GetMap()

@@ -255,10 +255,20 @@ func workerCertificates(w *Worker, f *sozupb.QueryCertificatesFilters) *sozupb.R
 		}
 		by := &sozupb.CertificatesByAddress{Address: addr}
 		sel := l.selected()
-		for _, name := range sortedKeys(sel) {
-			if f.Domain != nil && name != f.GetDomain() {
-				continue
+		names := sortedKeys(sel)
+		if f.Domain != nil {
+			// One lookup, as for SNI: the exact name, else a wildcard over it.
+			names = nil
+			d := strings.ToLower(f.GetDomain())
+			if _, ok := sel[d]; ok {
+				names = []string{d}
+			} else if _, rest, ok := strings.Cut(d, "."); ok {
+				if _, ok := sel["*."+rest]; ok {
+					names = []string{"*." + rest}
+				}
 			}
+		}
+		for _, name := range names {
 			by.CertificateSummaries = append(by.CertificateSummaries, &sozupb.CertificateSummary{
 				Domain: ptr(name), Fingerprint: ptr(sel[name]),
 			})
