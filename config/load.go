@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -126,7 +127,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	ld := newLoader(cfg, absDir, opts)
 	ld.diags = diags
 	ld.ev.errs = &ld.diags
-	ld.run(hcl.MergeFiles(files))
+	ld.run(files)
 	return cfg, dedupe(ld.diags)
 }
 
@@ -165,6 +166,7 @@ type evaluator struct {
 	localNames []string
 	reads      *fileReads
 	errs       *hcl.Diagnostics // the diagnostics so far
+	marked     bool             // some value in scope carries a mark
 }
 
 // value evaluates expr and strips its marks; sens reports whether the value
@@ -179,7 +181,7 @@ func (ev *evaluator) value(expr hcl.Expression, obj *Object, path string, always
 		return cty.NilVal, false, ev.explain(expr, diags)
 	}
 	sens := alwaysSensitive
-	if v.IsMarked() || (!v.Type().IsPrimitiveType() && v.ContainsMarked()) {
+	if v.IsMarked() || (ev.marked && !v.Type().IsPrimitiveType() && v.ContainsMarked()) {
 		var marks cty.ValueMarks
 		v, marks = v.UnmarkDeep()
 		if _, ok := marks[sensitiveMark]; ok {
@@ -306,10 +308,10 @@ func (ld *loader) add(d ...*hcl.Diagnostic) { ld.diags = append(ld.diags, d...) 
 
 func (ld *loader) addAll(d hcl.Diagnostics) { ld.diags = append(ld.diags, d...) }
 
-func (ld *loader) run(body hcl.Body) {
+func (ld *loader) run(files []*hcl.File) {
 	// The whole body against the full schema: unknown blocks and attributes
 	// with their suggestions, label counts.
-	raw, d := body.Content(rootSchema)
+	raw, d := hcl.MergeFiles(files).Content(rootSchema)
 	ld.addAll(d)
 	var sozuBlocks, varBlocks, localBlocks []*hcl.Block
 	for _, blk := range raw.Blocks {
@@ -335,6 +337,7 @@ func (ld *loader) run(body hcl.Body) {
 		varVals[name] = v.value
 		if v.sensitive {
 			ld.cfg.Sensitive.Variables[name] = true
+			ld.ev.marked = true
 		}
 	}
 	sort.Strings(ld.ev.varNames)
@@ -355,21 +358,51 @@ func (ld *loader) run(body hcl.Body) {
 
 	ld.decodeSozu(sozuBlocks)
 
-	// Dynamic blocks read the evaluation context when their bodies are
-	// asked for content, so listener and cluster references added to ctx
-	// below are in scope for the blocks decoded after them.
-	expanded := dynblock.Expand(body, ctx)
-	lc, _, d := expanded.PartialContent(listenerPassSchema)
-	ld.addAll(d)
-	for _, blk := range lc.Blocks {
+	// Literal blocks are decoded from their own bodies, wrapped for dynamic
+	// blocks only when they hold one; top-level dynamic blocks are expanded
+	// from a body of their own. Dynamic blocks read the evaluation context
+	// when their content is asked for, so listener and cluster references
+	// added to ctx below are in scope for the blocks decoded after them.
+	var dynBlocks []*hclsyntax.Block
+	for _, f := range files {
+		if sb, ok := f.Body.(*hclsyntax.Body); ok {
+			for _, b := range sb.Blocks {
+				if b.Type == blockDynamic {
+					dynBlocks = append(dynBlocks, b)
+				}
+			}
+		}
+	}
+	var generated hcl.Body
+	if len(dynBlocks) > 0 {
+		generated = dynblock.Expand(&hclsyntax.Body{Blocks: dynBlocks, SrcRange: dynBlocks[0].Range(), EndRange: dynBlocks[len(dynBlocks)-1].Range()}, ctx)
+	}
+	blocksOf := func(schema *hcl.BodySchema) hcl.Blocks {
+		var out hcl.Blocks
+		for _, blk := range raw.Blocks {
+			for _, bs := range schema.Blocks {
+				if blk.Type == bs.Type {
+					out = append(out, ld.expandNested(blk, ctx))
+				}
+			}
+		}
+		if generated != nil {
+			c, _, d := generated.PartialContent(schema)
+			ld.addAll(d)
+			out = append(out, c.Blocks...)
+			sort.SliceStable(out, func(i, j int) bool { return rangeBefore(out[i].DefRange, out[j].DefRange) })
+		}
+		return out
+	}
+
+	for _, blk := range blocksOf(listenerPassSchema) {
 		ld.decodeListener(blk)
 	}
 	ctx.Variables["listener"] = ld.listenerObjects()
 
-	oc, _, d := expanded.PartialContent(objectPassSchema)
-	ld.addAll(d)
+	objects := blocksOf(objectPassSchema)
 	clusterVals := map[string]cty.Value{}
-	for _, blk := range oc.Blocks {
+	for _, blk := range objects {
 		if blk.Type == blockCluster {
 			id := blk.Labels[0]
 			clusterVals[id] = cty.ObjectVal(map[string]cty.Value{"cluster_id": cty.StringVal(id)})
@@ -377,12 +410,12 @@ func (ld *loader) run(body hcl.Body) {
 	}
 	ctx.Variables["cluster"] = cty.ObjectVal(clusterVals)
 	// Clusters first, so that top-level frontends can name any of them.
-	for _, blk := range oc.Blocks {
+	for _, blk := range objects {
 		if blk.Type == blockCluster {
 			ld.decodeCluster(blk)
 		}
 	}
-	for _, blk := range oc.Blocks {
+	for _, blk := range objects {
 		switch blk.Type {
 		case blockCertificate:
 			ld.decodeCertificate(blk)
@@ -571,11 +604,59 @@ func (ld *loader) keySource(key string) KeySource {
 	return src
 }
 
+// expandNested returns blk itself when its body holds no dynamic block, and
+// otherwise blk with a body that expands them.
+func (ld *loader) expandNested(blk *hcl.Block, ctx *hcl.EvalContext) *hcl.Block {
+	sb, ok := blk.Body.(*hclsyntax.Body)
+	if ok && !hasDynamic(sb) {
+		return blk
+	}
+	out := *blk
+	out.Body = dynblock.Expand(blk.Body, ctx)
+	return &out
+}
+
+func hasDynamic(b *hclsyntax.Body) bool {
+	for _, blk := range b.Blocks {
+		if blk.Type == blockDynamic || hasDynamic(blk.Body) {
+			return true
+		}
+	}
+	return false
+}
+
+func rangeBefore(a, b hcl.Range) bool {
+	if a.Filename != b.Filename {
+		return a.Filename < b.Filename
+	}
+	return a.Start.Byte < b.Start.Byte
+}
+
+// quoteLabel writes a label into a plan address: as is when it is an HCL
+// identifier, quoted otherwise.
 func quoteLabel(s string) string {
-	if hclsyntax.ValidIdentifier(s) {
+	if isIdentifier(s) {
 		return s
 	}
-	return fmt.Sprintf("%q", s)
+	return strconv.Quote(s)
+}
+
+// isIdentifier is an ASCII-only version of hclsyntax.ValidIdentifier, which
+// scans tokens and is too slow for every object of a large configuration.
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case i > 0 && (c >= '0' && c <= '9' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func lowerASCII(s string) bool { return strings.ToLower(s) == s }

@@ -116,6 +116,7 @@ func (ev *evaluator) decodeMessage(content *hcl.BodyContent, spec *msgSpec, m pr
 		}
 		if vals != nil {
 			if sens {
+				ev.marked = true
 				vals[as.Name] = v.Mark(sensitiveMark)
 			} else {
 				vals[as.Name] = v
