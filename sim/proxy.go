@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -189,7 +190,16 @@ func ruleOf(f *sozupb.RequestHttpFrontend) httpRule {
 	}
 }
 
+// same reports whether two rules have the same hostname, path rule and
+// method, as a worker's router compares them. Sōzu 2.1.0's path-rule
+// equality never holds between two EQUALS rules (lib/src/router/mod.rs:
+// 983-990 matches only prefix and regex pairs), so a worker never finds an
+// EQUALS route again: adding it twice is accepted and removing it fails
+// (PRE, POST) or answers OK and leaves it (TREE).
 func (r httpRule) same(o httpRule) bool {
+	if strings.HasPrefix(r.path, "=") {
+		return false
+	}
 	return r.hostname == o.hostname && r.path == o.path && r.method == o.method
 }
 
@@ -201,10 +211,26 @@ func position(f *sozupb.RequestHttpFrontend) int {
 	return int(pos)
 }
 
+// checkPath refuses a regex path rule that does not compile, as a worker's
+// router does (Go's RE2 syntax stands in for Rust's regex crate, which it
+// nearly matches).
+func checkPath(f *sozupb.RequestHttpFrontend) error {
+	if f.GetPath().GetKind() != sozupb.PathRuleKind_REGEX {
+		return nil
+	}
+	if _, err := regexp.Compile(f.GetPath().GetValue()); err != nil {
+		return fmt.Errorf("invalid path rule %q: %w", f.GetPath().GetValue(), err)
+	}
+	return nil
+}
+
 func (p *proxies) addHTTPFront(proto sozupb.ListenerType, f *sozupb.RequestHttpFrontend) error {
 	l, err := p.find(proto, f.GetAddress())
 	if err != nil {
 		return err
+	}
+	if err := checkPath(f); err != nil {
+		return fmt.Errorf("could not add frontend: %w", err)
 	}
 	rule := ruleOf(f)
 	pos := position(f)
@@ -222,6 +248,9 @@ func (p *proxies) removeHTTPFront(proto sozupb.ListenerType, f *sozupb.RequestHt
 	l, err := p.find(proto, f.GetAddress())
 	if err != nil {
 		return err
+	}
+	if err := checkPath(f); err != nil {
+		return fmt.Errorf("could not remove frontend: %w", err)
 	}
 	rule := ruleOf(f)
 	pos := position(f)

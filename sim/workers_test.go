@@ -119,6 +119,37 @@ func TestWorkerRules(t *testing.T) {
 			},
 		},
 		{
+			name: "an EQUALS route is never removed by a worker",
+			setup: []*sozupb.Request{addHTTPListener(http, false), addCluster("a"), addHTTPFront(func() *sozupb.RequestHttpFrontend {
+				f := front(http, "x.example.com", "/exact", "a", sozupb.RulePosition_TREE)
+				f.Path.Kind = sozupb.PathRuleKind_EQUALS.Enum()
+				return f
+			}())},
+			req: removeHTTPFront(func() *sozupb.RequestHttpFrontend {
+				f := front(http, "x.example.com", "/exact", "a", sozupb.RulePosition_TREE)
+				f.Path.Kind = sozupb.PathRuleKind_EQUALS.Enum()
+				return f
+			}()),
+			check: func(t *testing.T, h *harness) {
+				if routes := h.sim.Worker(0).Routes(); len(routes) != 1 || routes[0].Path != "=/exact" {
+					t.Errorf("routes = %v, want the EQUALS route kept", routes)
+				}
+				if n := len(h.sim.MainState().HTTPFrontends); n != 0 {
+					t.Errorf("main process has %d frontends, want 0", n)
+				}
+			},
+		},
+		{
+			name:  "an invalid regex path fails in workers",
+			setup: []*sozupb.Request{addHTTPListener(http, false)},
+			req: addHTTPFront(func() *sozupb.RequestHttpFrontend {
+				f := front(http, "x.example.com", "(", "", sozupb.RulePosition_TREE)
+				f.Path.Kind = sozupb.PathRuleKind_REGEX.Enum()
+				return f
+			}()),
+			wantErr: "could not add frontend",
+		},
+		{
 			name:    "deactivating an inactive listener fails",
 			setup:   []*sozupb.Request{addHTTPListener(http, false)},
 			req:     deactivate(http, sozupb.ListenerType_HTTP),
