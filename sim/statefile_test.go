@@ -114,6 +114,10 @@ func TestLoadStateFailures(t *testing.T) {
 		{"record without terminator", write("unterminated", good+`{"id":"x"}`), 1, "Error consuming load state message", true},
 		{"record too big", write("big", good+`{"id":"`+strings.Repeat("x", 100_000)+`"}`+"\n\x00"), 1, "Error consuming load state message", true},
 		{"empty file", write("empty", ""), 2, "Successfully loaded state from path", false},
+		{"record the state refuses is skipped", write("save", `{"id":"0","content":{"request_type":{"SAVE_STATE":"x"}}}`+"\n\x00"), 2,
+			"Successfully loaded state from path " + filepath.Join(dir, "save") + ", 0 ok messages", false},
+		{"runtime record is sent on", write("logging", `{"id":"0","content":{"request_type":{"LOGGING":"info"}}}`+"\n\x00"), 2,
+			"Successfully loaded state from path " + filepath.Join(dir, "logging") + ", 2 ok messages", false},
 		{"rejected record is skipped", write("skip", `{"id":"0","content":{"request_type":{"REMOVE_CLUSTER":"zz"}}}`+"\n\x00"+good), 2,
 			"Successfully loaded state from path " + filepath.Join(dir, "skip") + ", 2 ok messages", true},
 	}
