@@ -213,6 +213,40 @@ cluster "a" {
 cluster "b" {
   tcp_frontend { address = "0.0.0.0:5432" }
 }`, []wantDiag{errAt("one cluster per TCP listener", "main.hcl:6:3")}},
+		{"health check refused by Sōzu", `cluster "a" {
+  health_check { uri = "healthz" }
+}`, []wantDiag{errAt("must start with '/'", "main.hcl:1:1")}},
+		{"alpn refused by Sōzu", `listener "https" "t" {
+  address        = "0.0.0.0:443"
+  alpn_protocols = ["h3"]
+}`, []wantDiag{errAt("Invalid ALPN protocol", "main.hcl:3:20")}},
+		{"no tls version", `listener "https" "t" {
+  address  = "0.0.0.0:443"
+  versions = []
+}`, []wantDiag{errAt("No TLS version", "main.hcl:3:14")}},
+		{"old tls version", `listener "https" "t" {
+  address  = "0.0.0.0:443"
+  versions = ["TLS_V1_1", "TLS_V1_3"]
+}`, []wantDiag{warnAt("TLS version ignored", "main.hcl:3:14")}},
+		{"bad header position", httpListener + `cluster "a" {
+  http_frontend {
+    listener = listener.http.web
+    hostname = "a.example.com"
+    header {
+      position = "RESPONS"
+      key      = "k"
+      val      = "v"
+    }
+  }
+}`, []wantDiag{errAt(`Did you mean "RESPONSE"?`, "main.hcl:7:18")}},
+		{"listener reference to unknown listener", `cluster "a" {
+  tcp_frontend { listener = listener.tcp.nope }
+}`, []wantDiag{errAt("Unsupported attribute", "main.hcl:2:41")}},
+		{"map of strings", `cluster "a" { answers = "x" }`, []wantDiag{errAt("map of strings is required", "main.hcl:1:25")}},
+		{"list element type", `listener "https" "t" {
+  address  = "0.0.0.0:443"
+  versions = ["TLS_V1_2", "TLS_V9"]
+}`, []wantDiag{errAt("Element 1", "main.hcl:3:14")}},
 		{"top-level attribute", `socket = "/run/sozu.sock"`, []wantDiag{errAt("Unsupported argument", "main.hcl:1:1")}},
 		{"collects every error", `cluster "a" { load_balancing = "X" }
 cluster "b" { load_metric = "Y" }`, []wantDiag{

@@ -191,6 +191,9 @@ func (ld *loader) decodeListener(blk *hcl.Block) {
 	vals := map[string]cty.Value{}
 	ld.addAll(ld.ev.decodeMessage(content, spec, m, obj, "", vals))
 	fillRequired(m)
+	if h, ok := msg.(*sozupb.HttpsListenerConfig); ok {
+		ld.checkTLS(h, content)
+	}
 	obj.WantActive = m.Get(activeFD).Bool()
 	m.Set(activeFD, protoreflect.ValueOfBool(false))
 	vals["active"] = cty.BoolVal(obj.WantActive)
@@ -213,6 +216,42 @@ func (ld *loader) decodeListener(blk *hcl.Block) {
 	ld.listeners[protocol+" "+key] = decl
 	ld.listenerOrder = append(ld.listenerOrder, decl)
 	ld.register(obj)
+}
+
+// checkTLS checks an HTTPS listener's TLS settings as Sōzu's workers will
+// use them.
+func (ld *loader) checkTLS(l *sozupb.HttpsListenerConfig, content *hcl.BodyContent) {
+	if a, ok := content.Attributes["alpn_protocols"]; ok {
+		for _, p := range l.GetAlpnProtocols() {
+			if p != "h2" && p != "http/1.1" {
+				ld.add(attrError(a, &valueError{summary: "Invalid ALPN protocol", detail: fmt.Sprintf("%q is not an ALPN protocol Sōzu speaks; use \"h2\" and \"http/1.1\".", p)}))
+				break
+			}
+		}
+	}
+	a, ok := content.Attributes["versions"]
+	if !ok {
+		return
+	}
+	if len(l.GetVersions()) == 0 {
+		ld.add(attrError(a, &valueError{summary: "No TLS version", detail: "An HTTPS listener without TLS versions makes Sōzu's workers fail; leave versions out for TLS_V1_2 and TLS_V1_3."}))
+		return
+	}
+	usable := false
+	for _, v := range l.GetVersions() {
+		if v == sozupb.TlsVersion_TLS_V1_2 || v == sozupb.TlsVersion_TLS_V1_3 {
+			usable = true
+			continue
+		}
+		ld.add(&hcl.Diagnostic{
+			Severity: hcl.DiagWarning, Summary: "TLS version ignored",
+			Detail:  fmt.Sprintf("Sōzu's workers only honour TLS_V1_2 and TLS_V1_3; %s is ignored.", v),
+			Subject: a.Expr.Range().Ptr(),
+		})
+	}
+	if !usable {
+		ld.add(attrError(a, &valueError{summary: "No usable TLS version", detail: "Sōzu's workers honour only TLS_V1_2 and TLS_V1_3; with neither the listener cannot start."}))
+	}
 }
 
 // listenerObjects is the value of `listener` in expressions:
