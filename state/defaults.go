@@ -305,7 +305,15 @@ func fillDefaults(m protoreflect.Message) {
 	}
 }
 
-// EffectiveEqual reports whether a and b are the same once normalized.
+// EffectiveEqual reports whether a and b are the same once normalized, as
+// proto.Equal(Normalize(a), Normalize(b)) would, unknown fields aside. It
+// compares canonical encodings (see State.Fingerprint), which is cheaper.
 func EffectiveEqual(a, b proto.Message) bool {
-	return proto.Equal(Normalize(a), Normalize(b))
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if a.ProtoReflect().Descriptor().FullName() != b.ProtoReflect().Descriptor().FullName() {
+		return false
+	}
+	return string(appendEffective(nil, a)) == string(appendEffective(nil, b))
 }

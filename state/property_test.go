@@ -270,6 +270,31 @@ func TestPropertyRoundTripAndFingerprint(t *testing.T) {
 	}
 }
 
+func TestEffectiveEqualAgreesWithNormalize(t *testing.T) {
+	g := &gen{t: t, r: rand.New(rand.NewSource(7))}
+	g.certs = []string{testCert(t, "a.example", nil, nil)}
+	payload := func(r *sozupb.Request) proto.Message {
+		m := r.ProtoReflect()
+		return m.Get(m.WhichOneof(m.Descriptor().Oneofs().ByName("request_type"))).Message().Interface()
+	}
+	var msgs []proto.Message
+	for i := 0; i < 300; i++ {
+		if r := g.request(); r.GetRemoveCluster() == "" && r.GetRemoveHealthCheck() == "" {
+			msgs = append(msgs, payload(r))
+		}
+	}
+	for i := 0; i < 3000; i++ {
+		a, b := msgs[g.r.Intn(len(msgs))], msgs[g.r.Intn(len(msgs))]
+		want := a.ProtoReflect().Descriptor() == b.ProtoReflect().Descriptor() && proto.Equal(Normalize(a), Normalize(b))
+		if got := EffectiveEqual(a, b); got != want {
+			t.Fatalf("EffectiveEqual = %v, Normalize says %v\na=%v\nb=%v", got, want, a, b)
+		}
+	}
+	if EffectiveEqual(nil, cluster("a")) || !EffectiveEqual(nil, nil) {
+		t.Fatal("nil handling")
+	}
+}
+
 func TestFingerprintIgnoresEmptyContainersAndDefaults(t *testing.T) {
 	a := New()
 	b := New()
