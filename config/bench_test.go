@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -201,6 +202,24 @@ func BenchmarkLoadDynamic(b *testing.B) {
 	for b.Loop() {
 		benchLoad(b, dir)
 	}
+}
+
+// benchData, when set, is a directory where TestWriteBenchData writes the
+// two benchmark configurations (literal/ and dynamic/), for measuring whole
+// processes (peak memory with /usr/bin/time -v sozuctl-plan validate ...).
+var benchData = flag.String("benchdata", "", "write the SPEC §8 benchmark configurations into `DIR` and stop")
+
+func TestWriteBenchData(t *testing.T) {
+	if *benchData == "" {
+		t.Skip("no -benchdata DIR")
+	}
+	for _, sub := range []string{"literal", "dynamic"} {
+		if err := os.MkdirAll(filepath.Join(*benchData, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeLiteralConfig(t, filepath.Join(*benchData, "literal"), benchClusters)
+	writeDynamicConfig(t, filepath.Join(*benchData, "dynamic"), benchClusters)
 }
 
 // TestBenchFormsAgree checks that the literal and the data-driven forms of
