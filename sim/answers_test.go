@@ -128,6 +128,18 @@ func TestNoAnswer(t *testing.T) {
 	}
 }
 
+// TestUnknownVerbGetsNoAnswer: a request whose only field is a tag the
+// schema does not know decodes as an empty request, and Sōzu says nothing.
+func TestUnknownVerbGetsNoAnswer(t *testing.T) {
+	h := start(t, Options{})
+	c := rawConn(t, h)
+	// Field 99, varint 1: tag bytes 0x98 0x06, value 0x01.
+	if _, err := c.Write([]byte{11, 0, 0, 0, 0, 0, 0, 0, 0x98, 0x06, 0x01}); err != nil {
+		t.Fatal(err)
+	}
+	expectSilence(t, c)
+}
+
 // TestPipelinedFramesKeepTheLast sends two frames in one write: as Sōzu,
 // the simulator processes only the last.
 func TestPipelinedFramesKeepTheLast(t *testing.T) {
