@@ -24,11 +24,22 @@ func main() { os.Exit(Main()) }
 // cancels the command's context, so that it can stop cleanly (apply stops
 // after the request in flight); a second one ends the process at once.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer func() {
+		signal.Stop(signals)
+		cancel()
+	}()
 	go func() {
-		<-ctx.Done()
-		stop()
+		select {
+		case <-signals:
+			// Restore the default action before the command can see the
+			// cancellation, so that a second signal always ends the process.
+			signal.Stop(signals)
+			cancel()
+		case <-ctx.Done():
+		}
 	}()
 	return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 }

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/spf13/cobra"
@@ -29,7 +32,8 @@ func TestScripts(t *testing.T) {
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
+			"exits":    cmdExits,
+			"waitfile": cmdWaitFile,
 		},
 	})
 }
@@ -100,6 +104,8 @@ type testCommandOptions struct {
 	coded            int
 	eof              bool
 	panicMsg         string
+	readyFile        string
+	ignoreCancel     bool
 }
 
 // codedError is an error of another package that knows its exit code.
@@ -131,6 +137,9 @@ func newTestCommand(g *globalOptions) *cobra.Command {
 				g.Format, g.Timeout, g.LogLevel, g.NoColor, g.Color)
 			fmt.Fprintf(w, "stdin-terminal=%t stdout-terminal=%t\n", g.StdinIsTerminal, g.StdoutIsTerminal)
 			g.Logger.Info("testcmd ran", "args", len(args))
+			if o.readyFile != "" {
+				return waitForInterrupt(cmd.Context(), g, o.readyFile, o.ignoreCancel)
+			}
 			switch {
 			case o.panicMsg != "":
 				panic(o.panicMsg)
@@ -165,6 +174,8 @@ func newTestCommand(g *globalOptions) *cobra.Command {
 	f.IntVar(&o.coded, "coded", 0, "fail with an error carrying this exit code")
 	f.BoolVar(&o.eof, "eof", false, "fail with a bare io.EOF")
 	f.StringVar(&o.panicMsg, "panic", "", "panic with this value")
+	f.StringVar(&o.readyFile, "wait-interrupt", "", "create this file, then wait for the context to end")
+	f.BoolVar(&o.ignoreCancel, "ignore-cancel", false, "with --wait-interrupt: keep running after the first interrupt")
 	return cmd
 }
 
@@ -176,6 +187,44 @@ func BenchmarkRunVersion(b *testing.B) {
 			b.Fatalf("exit code %d: %s", code, stderr.String())
 		}
 	}
+}
+
+// waitForInterrupt creates ready, waits until ctx is cancelled and reports
+// it; with ignoreCancel it then creates ready+".2" and keeps running, as a
+// command finishing its request in flight would.
+func waitForInterrupt(ctx context.Context, g *globalOptions, ready string, ignoreCancel bool) error {
+	if err := os.WriteFile(ready, nil, 0o600); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Minute):
+		return errors.New("no interrupt within a minute")
+	}
+	fmt.Fprintln(g.Stdout, "context cancelled")
+	if !ignoreCancel {
+		return errors.New("interrupted")
+	}
+	if err := os.WriteFile(ready+".2", nil, 0o600); err != nil {
+		return err
+	}
+	time.Sleep(time.Minute)
+	return errors.New("still running a minute after the interrupt")
+}
+
+// cmdWaitFile is the script command "waitfile PATH": it waits up to ten
+// seconds for PATH to exist.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile PATH")
+	}
+	path := ts.MkAbs(args[0])
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+	}
+	ts.Fatalf("%s did not appear within 10s", args[0])
 }
 
 // TestRunCapturesStreams checks that run writes only to the streams it is
