@@ -83,6 +83,12 @@ func TestDiagnostics(t *testing.T) {
   for_each = []
   content {}
 }`, []wantDiag{errAt(`Did you mean "cluster"?`, "main.hcl:1:9")}},
+		{"unknown nested dynamic type", `cluster "a" {
+  dynamic "bakend" {
+    for_each = {}
+    content {}
+  }
+}`, []wantDiag{errAt(`Did you mean "backend"?`, "main.hcl:2:11")}},
 		{"wrong type", `cluster "a" { sticky_session = [1] }`, []wantDiag{errAt("bool is required", "main.hcl:1:32")}},
 		{"not a whole number", `cluster "a" { https_redirect_port = 1.5 }`, []wantDiag{errAt("whole number", "main.hcl:1:37")}},
 		{"number out of range", `cluster "a" { https_redirect_port = -1 }`, []wantDiag{errAt("out of range", "main.hcl:1:37")}},
@@ -241,7 +247,21 @@ cluster "b" {
 }`, []wantDiag{errAt(`Did you mean "RESPONSE"?`, "main.hcl:7:18")}},
 		{"listener reference to unknown listener", `cluster "a" {
   tcp_frontend { listener = listener.tcp.nope }
-}`, []wantDiag{errAt("Unsupported attribute", "main.hcl:2:41")}},
+}`, []wantDiag{errAt("Reference to undeclared listener", "main.hcl:2:29")}},
+		{"listener name typo", `listener "tcp" "postgres" { address = "0.0.0.0:5432" }
+cluster "a" {
+  tcp_frontend { listener = listener.tcp.postgre }
+}`, []wantDiag{errAt(`Did you mean "postgres"?`, "main.hcl:3:29")}},
+		{"listener protocol typo", `listener "tcp" "postgres" { address = "0.0.0.0:5432" }
+cluster "a" {
+  tcp_frontend { listener = listener.tpc.postgres }
+}`, []wantDiag{errAt(`Did you mean "tcp"?`, "main.hcl:3:29")}},
+		{"cluster reference typo", httpListener + `cluster "api" {}
+http_frontend {
+  listener   = listener.http.web
+  hostname   = "a.example.com"
+  cluster_id = cluster.apj.cluster_id
+}`, []wantDiag{errAt(`Did you mean "api"?`, "main.hcl:6:16")}},
 		{"map of strings", `cluster "a" { answers = "x" }`, []wantDiag{errAt("map of strings is required", "main.hcl:1:25")}},
 		{"list element type", `listener "https" "t" {
   address  = "0.0.0.0:443"

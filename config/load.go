@@ -217,11 +217,20 @@ func (ev *evaluator) explain(expr hcl.Expression, diags hcl.Diagnostics) hcl.Dia
 	var ours hcl.Diagnostics
 	for _, tr := range expr.Variables() {
 		root := tr.RootName()
-		if (root != "var" && root != "local") || len(tr) < 2 {
+		if len(tr) < 2 {
 			continue
 		}
 		step, ok := tr[1].(hcl.TraverseAttr)
 		if !ok {
+			continue
+		}
+		if root == "listener" || root == "cluster" {
+			if d := ev.explainObjectRef(tr); d != nil {
+				ours = append(ours, d)
+			}
+			continue
+		}
+		if root != "var" && root != "local" {
 			continue
 		}
 		if root == "var" {
@@ -248,6 +257,54 @@ func (ev *evaluator) explain(expr hcl.Expression, diags hcl.Diagnostics) hcl.Dia
 		return ours
 	}
 	return diags
+}
+
+// explainObjectRef explains a reference to an undeclared listener or
+// cluster, or nil when the reference names a declared one.
+func (ev *evaluator) explainObjectRef(tr hcl.Traversal) *hcl.Diagnostic {
+	root := ev.ctx.Variables[tr.RootName()]
+	if root == cty.NilVal || !root.Type().IsObjectType() {
+		return nil
+	}
+	names := func(v cty.Value) []string {
+		var out []string
+		for n := range v.Type().AttributeTypes() {
+			out = append(out, n)
+		}
+		sort.Strings(out)
+		return out
+	}
+	step := tr[1].(hcl.TraverseAttr)
+	if tr.RootName() == "cluster" {
+		if root.Type().HasAttribute(step.Name) {
+			return nil
+		}
+		detail := fmt.Sprintf("No cluster %q is declared.", step.Name)
+		if s := suggest(step.Name, names(root)); s != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", s)
+		}
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared cluster", Detail: detail, Subject: tr.SourceRange().Ptr()}
+	}
+	if !root.Type().HasAttribute(step.Name) {
+		detail := fmt.Sprintf("%q is not a listener protocol; write listener.<%s>.<name>.", step.Name, strings.Join(protocols, "|"))
+		if s := suggest(step.Name, protocols); s != "" {
+			detail = fmt.Sprintf("%q is not a listener protocol. Did you mean %q?", step.Name, s)
+		}
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid listener reference", Detail: detail, Subject: tr.SourceRange().Ptr()}
+	}
+	if len(tr) < 3 {
+		return nil
+	}
+	name, ok := tr[2].(hcl.TraverseAttr)
+	byProto := root.GetAttr(step.Name)
+	if !ok || byProto.Type().HasAttribute(name.Name) {
+		return nil
+	}
+	detail := fmt.Sprintf("No %s listener named %q is declared.", step.Name, name.Name)
+	if s := suggest(name.Name, names(byProto)); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared listener", Detail: detail, Subject: tr.SourceRange().Ptr()}
 }
 
 func (ev *evaluator) hasLocal(name string) bool {

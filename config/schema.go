@@ -132,7 +132,7 @@ func (ev *evaluator) decodeMessage(content *hcl.BodyContent, spec *msgSpec, m pr
 		if !ok {
 			continue
 		}
-		c, d := blk.Body.Content(bf.spec.schema)
+		c, d := bodyContent(blk.Body, bf.spec.schema)
 		diags = append(diags, d...)
 		var child protoreflect.Message
 		if bf.fd.IsList() {
@@ -159,6 +159,43 @@ func (ev *evaluator) decodeMessage(content *hcl.BodyContent, spec *msgSpec, m pr
 		obj.failed = true
 	}
 	return diags
+}
+
+// bodyContent is Body.Content, with a "did you mean" added to the errors of
+// dynamic blocks that generate an unknown block type (dynblock reports them
+// without one).
+func bodyContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
+	c, diags := body.Content(schema)
+	for _, d := range diags {
+		if d.Summary != "Unsupported block type" || strings.Contains(d.Detail, "Did you mean") {
+			continue
+		}
+		name, ok := quotedName(d.Detail)
+		if !ok {
+			continue
+		}
+		types := make([]string, 0, len(schema.Blocks))
+		for _, b := range schema.Blocks {
+			types = append(types, b.Type)
+		}
+		if s := suggest(name, types); s != "" {
+			d.Detail += fmt.Sprintf(" Did you mean %q?", s)
+		}
+	}
+	return c, diags
+}
+
+// quotedName returns the first double-quoted word of s.
+func quotedName(s string) (string, bool) {
+	i := strings.IndexByte(s, '"')
+	if i < 0 {
+		return "", false
+	}
+	j := strings.IndexByte(s[i+1:], '"')
+	if j < 0 {
+		return "", false
+	}
+	return s[i+1 : i+1+j], true
 }
 
 // fillRequired sets every unset required scalar field of m to its declared
