@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes of sozuctl-plan (SPEC §2). Main returns one of them; nothing
+// Exit codes of sozuctl-plan, as docs/cli.md documents them. Main returns one of them; nothing
 // else in the program chooses a process exit status.
 const (
 	// exitOK: success; with --detailed-exitcode, a plan without changes.

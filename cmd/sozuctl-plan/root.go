@@ -40,7 +40,8 @@ import (
 //
 // The factory is called once per run with the run's globalOptions; by the time
 // RunE runs, g holds the parsed common flags, the resolved socket, the logger
-// and the terminal facts. cmd.Context() is cancelled on Ctrl-C / SIGTERM.
+// and the terminal facts. cmd.Context() is cancelled by the first Ctrl-C or
+// SIGTERM (a second one ends the process).
 //
 // Output: write to g.Stdout and g.Stderr (or cmd.OutOrStdout()), never to
 // os.Stdout, so that tests capture everything. Read prompts from g.Stdin.
@@ -59,7 +60,7 @@ import (
 //   - any error in the chain with an ExitCode() int method: that code.
 //
 // The exit codes are exitOK, exitFailure, exitChanges and exitNotAtCheckpoint
-// (SPEC §2). Commands never call os.Exit and never print the final error
+// (docs/cli.md). Commands never call os.Exit and never print the final error
 // themselves. Command files must not set PersistentPreRun(E): the root's
 // hook resolves the common flags.
 
