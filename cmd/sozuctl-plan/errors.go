@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes of sozuctl-plan, as docs/cli.md documents them. Main returns one of them; nothing
-// else in the program chooses a process exit status.
+// Exit codes of sozuctl-plan, as docs/cli.md documents them. Main returns
+// one of them; nothing else in the program chooses a process exit status.
 const (
 	// exitOK: success; with --detailed-exitcode, a plan without changes.
 	exitOK = 0
