@@ -746,9 +746,8 @@ func debugSocketAddress(a *sozupb.SocketAddress) string {
 	return fmt.Sprintf("SocketAddress { ip: IpAddress { inner: %s }, port: %d }", inner, a.GetPort())
 }
 
-// compareBackends orders backends as Sōzu's derived Ord on Backend does
-// within a cluster: by backend_id, then by socket address (IPv4 before IPv6,
-// then address bytes, then port).
+// compareBackends orders one cluster's backends by their identity,
+// backend_id then socket address: the canonical order of Fingerprint.
 func compareBackends(a, b *sozupb.AddBackend) int {
 	if c := strings.Compare(a.GetBackendId(), b.GetBackendId()); c != 0 {
 		return c
@@ -779,18 +778,90 @@ func compareAddresses(a, b *sozupb.SocketAddress) int {
 	return 0
 }
 
+// compareBackendsSozu is the order in which Sōzu keeps a cluster's
+// backends (impl Ord for Backend, command/src/response.rs:330-363):
+// backend_id, then sticky_id, load_balancing_parameters and backup (unset
+// first), then the socket address.
+func compareBackendsSozu(a, b *sozupb.AddBackend) int {
+	if c := strings.Compare(a.GetBackendId(), b.GetBackendId()); c != 0 {
+		return c
+	}
+	if c := compareOptional(a.StickyId, b.StickyId, strings.Compare); c != 0 {
+		return c
+	}
+	var wa, wb *int32
+	if a.LoadBalancingParameters != nil {
+		wa = proto.Int32(a.LoadBalancingParameters.GetWeight())
+	}
+	if b.LoadBalancingParameters != nil {
+		wb = proto.Int32(b.LoadBalancingParameters.GetWeight())
+	}
+	if c := compareOptional(wa, wb, func(x, y int32) int { return cmpInt(x, y) }); c != 0 {
+		return c
+	}
+	if c := compareOptional(a.Backup, b.Backup, func(x, y bool) int {
+		switch {
+		case x == y:
+			return 0
+		case !x:
+			return -1
+		}
+		return 1
+	}); c != 0 {
+		return c
+	}
+	return compareAddresses(a.GetAddress(), b.GetAddress())
+}
+
+// compareOptional orders as Rust's Option does: None before Some.
+func compareOptional[T any](a, b *T, cmp func(T, T) int) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return cmp(*a, *b)
+}
+
+func cmpInt[T int32 | uint16](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// findBackend returns the index of the backend with this id and address in
+// a list kept in Sōzu's order, or -1. The id is the leading sort key, so
+// only the backends that share it are scanned.
+func findBackend(list []*sozupb.AddBackend, id string, addr *sozupb.SocketAddress) int {
+	i, _ := slices.BinarySearchFunc(list, id, func(b *sozupb.AddBackend, id string) int {
+		return strings.Compare(b.GetBackendId(), id)
+	})
+	for ; i < len(list) && list[i].GetBackendId() == id; i++ {
+		if compareAddresses(list[i].GetAddress(), addr) == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
 // addBackend mirrors add_backend (state.rs:1319-1363): an upsert by
-// (cluster_id, backend_id, address); the cluster need not exist.
+// (cluster_id, backend_id, address); the cluster need not exist. The list
+// stays in Sōzu's order.
 func (s *State) addBackend(b *sozupb.AddBackend) error {
 	list := s.Backends[b.GetClusterId()]
-	nb := proto.Clone(b).(*sozupb.AddBackend)
-	i, found := slices.BinarySearchFunc(list, nb, compareBackends)
-	if found {
-		list[i] = nb
-	} else {
-		list = slices.Insert(list, i, nb)
+	if i := findBackend(list, b.GetBackendId(), b.GetAddress()); i >= 0 {
+		list = slices.Delete(list, i, i+1)
 	}
-	s.Backends[b.GetClusterId()] = list
+	nb := proto.Clone(b).(*sozupb.AddBackend)
+	i, _ := slices.BinarySearchFunc(list, nb, compareBackendsSozu)
+	s.Backends[b.GetClusterId()] = slices.Insert(list, i, nb)
 	return nil
 }
 
@@ -800,9 +871,8 @@ func (s *State) removeBackend(r *sozupb.RemoveBackend) error {
 	if !ok {
 		return errNotFound(objBackend, r.GetBackendId())
 	}
-	probe := &sozupb.AddBackend{BackendId: r.BackendId, Address: r.Address}
-	i, found := slices.BinarySearchFunc(list, probe, compareBackends)
-	if !found {
+	i := findBackend(list, r.GetBackendId(), r.GetAddress())
+	if i < 0 {
 		return errNoChange()
 	}
 	s.Backends[r.GetClusterId()] = slices.Delete(list, i, i+1)

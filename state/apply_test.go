@@ -299,6 +299,27 @@ func TestApply(t *testing.T) {
 					t.Error(diff)
 				}
 			}},
+		{name: "backends follow Sōzu's order: id, sticky_id, weight, backup, then address", setup: []*sozupb.Request{
+			req(func() *sozupb.AddBackend { b := backend(t, "api", "b1", "10.0.0.1:80"); b.StickyId = proto.String("s"); return b }()),
+			req(func() *sozupb.AddBackend {
+				b := backend(t, "api", "b1", "10.0.0.2:80")
+				b.LoadBalancingParameters = &sozupb.LoadBalancingParams{Weight: proto.Int32(5)}
+				return b
+			}()),
+			req(func() *sozupb.AddBackend { b := backend(t, "api", "b1", "10.0.0.3:80"); b.Backup = proto.Bool(false); return b }()),
+			req(backend(t, "api", "b0", "10.0.0.9:80"))},
+			req: req(backend(t, "api", "b1", "[::1]:80")), check: func(t *testing.T, s *State) {
+				var got []string
+				for _, b := range s.Backends["api"] {
+					got = append(got, BackendKey(b))
+				}
+				// Unset fields sort first, so the plain [::1] backend comes
+				// before every IPv4 one here.
+				want := []string{"api;b0;10.0.0.9:80", "api;b1;[::1]:80", "api;b1;10.0.0.3:80", "api;b1;10.0.0.2:80", "api;b1;10.0.0.1:80"}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Error(diff)
+				}
+			}},
 		{name: "add backend is an upsert", setup: []*sozupb.Request{req(backend(t, "api", "b1", "10.0.0.1:80"))},
 			req: req(func() *sozupb.AddBackend {
 				b := backend(t, "api", "b1", "10.0.0.1:80")

@@ -98,8 +98,8 @@ func eachSorted[M proto.Message](m map[string]M, k Kind, fn func(Kind, string, p
 	}
 }
 
-// canonicalBackends returns one cluster's backends in Sōzu's order, which
-// Apply maintains; a State built by hand may hold them in another order.
+// canonicalBackends returns one cluster's backends by identity
+// (compareBackends), whatever order they are stored in.
 func canonicalBackends(list []*sozupb.AddBackend) []*sozupb.AddBackend {
 	if slices.IsSortedFunc(list, compareBackends) {
 		return list

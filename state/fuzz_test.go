@@ -63,8 +63,11 @@ func checkKeys(t *testing.T, s *State) {
 			if b.GetClusterId() != c {
 				t.Fatalf("backend of %s in %s", b.GetClusterId(), c)
 			}
-			if i > 0 && compareBackends(list[i-1], b) >= 0 {
-				t.Fatalf("backends of %s not sorted or not unique", c)
+			if i > 0 && compareBackendsSozu(list[i-1], b) > 0 {
+				t.Fatalf("backends of %s not in Sōzu's order", c)
+			}
+			if findBackend(list, b.GetBackendId(), b.GetAddress()) != i {
+				t.Fatalf("backend %s of %s is not unique", BackendKey(b), c)
 			}
 		}
 	}

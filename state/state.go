@@ -25,9 +25,11 @@ type State struct {
 	UDPListeners   map[string]*sozupb.UdpListenerConfig
 	// Clusters is keyed by cluster_id.
 	Clusters map[string]*sozupb.Cluster
-	// Backends maps a cluster_id to its backends, kept sorted by
-	// (backend_id, address) as Sōzu keeps them. A cluster_id may have
-	// backends without a cluster (Sōzu does not check).
+	// Backends maps a cluster_id to its backends, unique by (backend_id,
+	// address) and kept in Sōzu's order: backend_id, then sticky_id,
+	// load_balancing_parameters and backup, then address
+	// (command/src/response.rs:330-363). A cluster_id may have backends
+	// without a cluster (Sōzu does not check).
 	Backends map[string][]*sozupb.AddBackend
 	// HTTPFrontends and HTTPSFrontends are keyed by RouteKey.
 	HTTPFrontends  map[string]*sozupb.RequestHttpFrontend
