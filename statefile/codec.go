@@ -112,6 +112,23 @@ func Decode(r io.Reader) ([]*sozupb.WorkerRequest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading state records: %w", err)
 	}
+	var recs []*sozupb.WorkerRequest
+	err = decodeRecords(data, func(rec *sozupb.WorkerRequest) {
+		recs = append(recs, rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return recs, nil
+}
+
+// decodeChunk is the number of records a decoding goroutine takes at once.
+const decodeChunk = 512
+
+// decodeRecords decodes the records of data and passes them to use in file
+// order. Other goroutines decode ahead while use runs. It stops at the first
+// bad record, which it returns as a *RecordError.
+func decodeRecords(data []byte, use func(*sozupb.WorkerRequest)) error {
 	// Split the records at NUL bytes.
 	type span struct {
 		start, end int // the record's body, without its NUL
@@ -125,71 +142,77 @@ func Decode(r io.Reader) ([]*sozupb.WorkerRequest, error) {
 		spans = append(spans, span{start, start + i})
 		start += i + 1
 	}
-	recs := make([]*sozupb.WorkerRequest, len(spans))
-	var (
-		mu       sync.Mutex
-		firstErr *RecordError
-	)
-	fail := func(i int, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if firstErr == nil || i+1 < firstErr.Index {
-			firstErr = &RecordError{Index: i + 1, Offset: int64(spans[i].start), Err: err}
-		}
+	type chunk struct {
+		recs []*sozupb.WorkerRequest
+		err  *RecordError
+		done chan struct{}
 	}
-	failedBefore := func(i int) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return firstErr != nil && firstErr.Index <= i+1
+	chunks := make([]chunk, (len(spans)+decodeChunk-1)/decodeChunk)
+	for c := range chunks {
+		chunks[c].done = make(chan struct{})
 	}
-	const chunk = 512
-	var next atomic.Int64
-	work := func() {
-		var d decoder
-		for {
-			lo := int(next.Add(chunk)) - chunk
-			if lo >= len(spans) || failedBefore(lo) {
+	decode := func(d *decoder, c int) {
+		defer close(chunks[c].done)
+		lo, hi := c*decodeChunk, min((c+1)*decodeChunk, len(spans))
+		chunks[c].recs = make([]*sozupb.WorkerRequest, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			body := data[spans[i].start:spans[i].end]
+			if len(body) == 0 {
+				chunks[c].err = &RecordError{Index: i + 1, Offset: int64(spans[i].start), Err: ErrEmptyRecord}
 				return
 			}
-			hi := min(lo+chunk, len(spans))
-			for i := lo; i < hi; i++ {
-				body := data[spans[i].start:spans[i].end]
-				if len(body) == 0 {
-					fail(i, ErrEmptyRecord)
-					return
-				}
-				d.data, d.pos, d.depth = body, 0, 0
-				rec := &sozupb.WorkerRequest{}
-				if err := d.record(rec, d.wire); err != nil {
-					fail(i, err)
-					return
-				}
-				recs[i] = rec
+			d.data, d.pos, d.depth = body, 0, 0
+			rec := &sozupb.WorkerRequest{}
+			if err := d.record(rec, d.wire); err != nil {
+				chunks[c].err = &RecordError{Index: i + 1, Offset: int64(spans[i].start), Err: err}
+				return
 			}
+			chunks[c].recs = append(chunks[c].recs, rec)
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), 4, len(spans)/chunk+1)
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			work()
-		}()
+	var (
+		next atomic.Int64
+		stop atomic.Bool
+		wg   sync.WaitGroup
+	)
+	if len(chunks) == 1 {
+		decode(&decoder{}, 0)
+	} else {
+		for w := min(runtime.GOMAXPROCS(0), 4, len(chunks)); w > 0; w-- {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var d decoder
+				for {
+					c := int(next.Add(1) - 1)
+					if c >= len(chunks) || stop.Load() {
+						return
+					}
+					decode(&d, c)
+				}
+			}()
+		}
 	}
-	work()
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	defer wg.Wait()
+	for c := range chunks {
+		<-chunks[c].done
+		for _, rec := range chunks[c].recs {
+			use(rec)
+		}
+		chunks[c].recs = nil
+		if chunks[c].err != nil {
+			stop.Store(true)
+			return chunks[c].err
+		}
 	}
 	end := 0
 	if len(spans) > 0 {
 		end = spans[len(spans)-1].end + 1
 	}
 	if end < len(data) {
-		return nil, &RecordError{Index: len(spans) + 1, Offset: int64(end), Err: ErrTruncated}
+		return &RecordError{Index: len(spans) + 1, Offset: int64(end), Err: ErrTruncated}
 	}
-	return recs, nil
+	return nil
 }
 
 // readAll reads r to its end, sizing the buffer from the file's size when

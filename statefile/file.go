@@ -60,17 +60,22 @@ func Load(path string) (*Result, error) {
 
 // LoadReader is Load for a state file's content.
 func LoadReader(r io.Reader) (*Result, error) {
-	recs, err := Decode(r)
+	data, err := readAll(r)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading state records: %w", err)
 	}
-	res := &Result{State: state.New(), Records: len(recs)}
-	for i, rec := range recs {
+	// Records are applied while later ones are still being decoded.
+	res := &Result{State: state.New()}
+	err = decodeRecords(data, func(rec *sozupb.WorkerRequest) {
+		res.Records++
 		if err := res.State.Apply(rec.GetContent()); err != nil {
 			res.Skipped = append(res.Skipped, SkippedRecord{
-				Index: i + 1, ID: rec.GetId(), Object: Describe(rec.GetContent()), Err: err,
+				Index: res.Records, ID: rec.GetId(), Object: Describe(rec.GetContent()), Err: err,
 			})
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
 }
