@@ -300,13 +300,21 @@ func TestApply(t *testing.T) {
 				}
 			}},
 		{name: "backends follow Sōzu's order: id, sticky_id, weight, backup, then address", setup: []*sozupb.Request{
-			req(func() *sozupb.AddBackend { b := backend(t, "api", "b1", "10.0.0.1:80"); b.StickyId = proto.String("s"); return b }()),
+			req(func() *sozupb.AddBackend {
+				b := backend(t, "api", "b1", "10.0.0.1:80")
+				b.StickyId = proto.String("s")
+				return b
+			}()),
 			req(func() *sozupb.AddBackend {
 				b := backend(t, "api", "b1", "10.0.0.2:80")
 				b.LoadBalancingParameters = &sozupb.LoadBalancingParams{Weight: proto.Int32(5)}
 				return b
 			}()),
-			req(func() *sozupb.AddBackend { b := backend(t, "api", "b1", "10.0.0.3:80"); b.Backup = proto.Bool(false); return b }()),
+			req(func() *sozupb.AddBackend {
+				b := backend(t, "api", "b1", "10.0.0.3:80")
+				b.Backup = proto.Bool(false)
+				return b
+			}()),
 			req(backend(t, "api", "b0", "10.0.0.9:80"))},
 			req: req(backend(t, "api", "b1", "[::1]:80")), check: func(t *testing.T, s *State) {
 				var got []string
