@@ -255,3 +255,18 @@ func loadNoPanic(t *testing.T, dir string, opts Options) (diags hcl.Diagnostics)
 	_, diags = Load(dir, opts)
 	return diags
 }
+
+// TestCatalogueValidCounterparts checks that the configurations the
+// catalogue's invalid ones are variations of are themselves valid without
+// warnings: SPEC §3's example and every example under examples/ (loaded by
+// TestExamples) — so that each catalogue entry fails for its own reason.
+func TestCatalogueValidCounterparts(t *testing.T) {
+	dir := filepath.Join("testdata", "spec-example")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("no SPEC §3 example in testdata/spec-example")
+	}
+	diags := loadNoPanic(t, dir, Options{Environ: []string{}})
+	if len(diags) > 0 {
+		t.Errorf("SPEC §3 example: %s", renderCatalogue(dir, diags))
+	}
+}
