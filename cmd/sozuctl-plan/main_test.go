@@ -106,6 +106,7 @@ type testCommandOptions struct {
 	panicMsg         string
 	readyFile        string
 	ignoreCancel     bool
+	confirm          bool
 }
 
 // codedError is an error of another package that knows its exit code.
@@ -137,6 +138,14 @@ func newTestCommand(g *globalOptions) *cobra.Command {
 				g.Format, g.Timeout, g.LogLevel, g.NoColor, g.Color)
 			fmt.Fprintf(w, "stdin-terminal=%t stdout-terminal=%t\n", g.StdinIsTerminal, g.StdoutIsTerminal)
 			g.Logger.Info("testcmd ran", "args", len(args))
+			if o.confirm {
+				ok, err := g.confirm(cmd.Context(), "Do you want to go on?")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "approved=%t\n", ok)
+				return nil
+			}
 			if o.readyFile != "" {
 				return waitForInterrupt(cmd.Context(), g, o.readyFile, o.ignoreCancel)
 			}
@@ -175,6 +184,7 @@ func newTestCommand(g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.eof, "eof", false, "fail with a bare io.EOF")
 	f.StringVar(&o.panicMsg, "panic", "", "panic with this value")
 	f.StringVar(&o.readyFile, "wait-interrupt", "", "create this file, then wait for the context to end")
+	f.BoolVar(&o.confirm, "confirm", false, "ask for approval")
 	f.BoolVar(&o.ignoreCancel, "ignore-cancel", false, "with --wait-interrupt: keep running after the first interrupt")
 	return cmd
 }

@@ -44,7 +44,8 @@ import (
 // SIGTERM (a second one ends the process).
 //
 // Output: write to g.Stdout and g.Stderr (or cmd.OutOrStdout()), never to
-// os.Stdout, so that tests capture everything. Read prompts from g.Stdin.
+// os.Stdout, so that tests capture everything. Ask for approval with
+// g.confirm (prompt.go), which refuses when stdin is not a terminal.
 // g.StdoutIsTerminal / g.StdinIsTerminal say whether a person is there,
 // g.Color whether to colour stdout (off with --no-color, NO_COLOR, TERM=dumb
 // or when stdout is not a terminal); fatih/color's NoColor is set to match.
