@@ -28,7 +28,8 @@ type Config struct {
 	Dir string
 	// Sozu holds the settings of the `sozu` block, defaults filled in.
 	Sozu Settings
-	// Desired is the state the configuration asks for.
+	// Desired is the state the configuration asks for; never nil (empty
+	// when the files do not parse).
 	Desired *state.State
 	// Requests are the requests that build Desired from an empty state, in
 	// the order they were applied: listeners (inactive), clusters,
@@ -81,9 +82,9 @@ type Object struct {
 type Sensitivity struct {
 	// Variables are the names of variables declared sensitive.
 	Variables map[string]bool
-	// Keys tells, for each certificate (by its ObjectID), where its private
-	// key came from, so that a plan file can record the source instead of
-	// the key.
+	// Keys tells, for each certificate and each HTTPS listener that has a
+	// default key (by its ObjectID), where its private key came from, so
+	// that a plan file can record the source instead of the key.
 	Keys map[ObjectID]KeySource
 }
 

@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
 
 // Top-level block types.
@@ -71,6 +73,7 @@ var sozuSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	cfg := &Config{
 		Dir:     dir,
+		Desired: state.New(),
 		Objects: map[ObjectID]*Object{},
 		Files:   map[string][]byte{},
 		Sensitive: Sensitivity{

@@ -215,6 +215,9 @@ func (ld *loader) decodeListener(blk *hcl.Block) {
 	ld.listenerNames[protocol+"."+name] = decl
 	ld.listeners[protocol+" "+key] = decl
 	ld.listenerOrder = append(ld.listenerOrder, decl)
+	if h, ok := msg.(*sozupb.HttpsListenerConfig); ok && h.Key != nil {
+		ld.cfg.Sensitive.Keys[obj.ID] = ld.keySource(h.GetKey())
+	}
 	ld.register(obj)
 }
 
