@@ -198,7 +198,7 @@ func cloneAddr(a *sozupb.SocketAddress) *sozupb.SocketAddress {
 // the protocol does not state, so unset differs from every explicit value.
 // Normalize never fails; a nil msg gives nil.
 func Normalize[M proto.Message](msg M) M {
-	if !msg.ProtoReflect().IsValid() {
+	if any(msg) == nil || !msg.ProtoReflect().IsValid() {
 		return msg
 	}
 	out := proto.Clone(msg).(M)

@@ -120,4 +120,8 @@ func TestNormalizeDoesNotModifyInput(t *testing.T) {
 	if Normalize(nilMsg) != nil {
 		t.Fatal("Normalize(nil) != nil")
 	}
+	var nilIface proto.Message
+	if Normalize(nilIface) != nil {
+		t.Fatal("Normalize(nil interface) != nil")
+	}
 }
