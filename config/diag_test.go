@@ -247,21 +247,21 @@ cluster "b" {
 }`, []wantDiag{errAt(`Did you mean "RESPONSE"?`, "main.hcl:7:18")}},
 		{"listener reference to unknown listener", `cluster "a" {
   tcp_frontend { listener = listener.tcp.nope }
-}`, []wantDiag{errAt("Reference to undeclared listener", "main.hcl:2:29")}},
+}`, []wantDiag{errAt("Reference to undeclared listener", "main.hcl:2:41")}},
 		{"listener name typo", `listener "tcp" "postgres" { address = "0.0.0.0:5432" }
 cluster "a" {
   tcp_frontend { listener = listener.tcp.postgre }
-}`, []wantDiag{errAt(`Did you mean "postgres"?`, "main.hcl:3:29")}},
+}`, []wantDiag{errAt(`Did you mean "postgres"?`, "main.hcl:3:41")}},
 		{"listener protocol typo", `listener "tcp" "postgres" { address = "0.0.0.0:5432" }
 cluster "a" {
   tcp_frontend { listener = listener.tpc.postgres }
-}`, []wantDiag{errAt(`Did you mean "tcp"?`, "main.hcl:3:29")}},
+}`, []wantDiag{errAt(`Did you mean "tcp"?`, "main.hcl:3:37")}},
 		{"cluster reference typo", httpListener + `cluster "api" {}
 http_frontend {
   listener   = listener.http.web
   hostname   = "a.example.com"
   cluster_id = cluster.apj.cluster_id
-}`, []wantDiag{errAt(`Did you mean "api"?`, "main.hcl:6:16")}},
+}`, []wantDiag{errAt(`Did you mean "api"?`, "main.hcl:6:23")}},
 		{"map of strings", `cluster "a" { answers = "x" }`, []wantDiag{errAt("map of strings is required", "main.hcl:1:25")}},
 		{"list element type", `listener "https" "t" {
   address  = "0.0.0.0:443"

@@ -286,14 +286,14 @@ func (ev *evaluator) explainObjectRef(tr hcl.Traversal) *hcl.Diagnostic {
 		if s := suggest(step.Name, names(root)); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		}
-		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared cluster", Detail: detail, Subject: tr.SourceRange().Ptr()}
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared cluster", Detail: detail, Subject: step.SrcRange.Ptr()}
 	}
 	if !root.Type().HasAttribute(step.Name) {
 		detail := fmt.Sprintf("%q is not a listener protocol; write listener.<%s>.<name>.", step.Name, strings.Join(protocols, "|"))
 		if s := suggest(step.Name, protocols); s != "" {
 			detail = fmt.Sprintf("%q is not a listener protocol. Did you mean %q?", step.Name, s)
 		}
-		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid listener reference", Detail: detail, Subject: tr.SourceRange().Ptr()}
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid listener reference", Detail: detail, Subject: step.SrcRange.Ptr()}
 	}
 	if len(tr) < 3 {
 		return nil
@@ -307,7 +307,7 @@ func (ev *evaluator) explainObjectRef(tr hcl.Traversal) *hcl.Diagnostic {
 	if s := suggest(name.Name, names(byProto)); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared listener", Detail: detail, Subject: tr.SourceRange().Ptr()}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared listener", Detail: detail, Subject: name.SrcRange.Ptr()}
 }
 
 func (ev *evaluator) hasLocal(name string) bool {
