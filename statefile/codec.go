@@ -113,7 +113,7 @@ func Decode(r io.Reader) ([]*sozupb.WorkerRequest, error) {
 		return nil, fmt.Errorf("reading state records: %w", err)
 	}
 	var recs []*sozupb.WorkerRequest
-	err = decodeRecords(data, func(rec *sozupb.WorkerRequest) {
+	err = decodeRecords(data, func(rec *sozupb.WorkerRequest, _ int) {
 		recs = append(recs, rec)
 	})
 	if err != nil {
@@ -126,9 +126,10 @@ func Decode(r io.Reader) ([]*sozupb.WorkerRequest, error) {
 const decodeChunk = 512
 
 // decodeRecords decodes the records of data and passes them to use in file
-// order. Other goroutines decode ahead while use runs. It stops at the first
-// bad record, which it returns as a *RecordError.
-func decodeRecords(data []byte, use func(*sozupb.WorkerRequest)) error {
+// order, with their size in the file (NUL included). Other goroutines decode
+// ahead while use runs. It stops at the first bad record, which it returns
+// as a *RecordError.
+func decodeRecords(data []byte, use func(rec *sozupb.WorkerRequest, size int)) error {
 	// Split the records at NUL bytes.
 	type span struct {
 		start, end int // the record's body, without its NUL
@@ -196,8 +197,9 @@ func decodeRecords(data []byte, use func(*sozupb.WorkerRequest)) error {
 	defer wg.Wait()
 	for c := range chunks {
 		<-chunks[c].done
-		for _, rec := range chunks[c].recs {
-			use(rec)
+		for j, rec := range chunks[c].recs {
+			sp := spans[c*decodeChunk+j]
+			use(rec, sp.end-sp.start+1)
 		}
 		chunks[c].recs = nil
 		if chunks[c].err != nil {
@@ -321,7 +323,11 @@ func Describe(req *sozupb.Request) string {
 		// cluster where they have one.
 		inner := m.Get(fd)
 		if fd.Kind() != protoreflect.MessageKind {
-			add(fmt.Sprintf("%v", inner.Interface()))
+			v := fmt.Sprintf("%v", inner.Interface())
+			if len(v) > 60 {
+				v = v[:57] + "..."
+			}
+			add(v)
 			break
 		}
 		im := inner.Message()

@@ -22,6 +22,24 @@ type Result struct {
 	State   *state.State
 	Records int             // records in the file
 	Skipped []SkippedRecord // records the State rejected, in file order
+	// Large lists the records of MaxRecordSize bytes or more, in file
+	// order: Sōzu writes them, but its load_state may fail on them, so a
+	// file holding one may not load back into Sōzu.
+	Large []LargeRecord
+}
+
+// LargeRecord is a record too large for Sōzu's load_state to be sure to
+// read it.
+type LargeRecord struct {
+	Index  int    // position in the file, from 1
+	ID     string // the record's id
+	Object string // what the record acts on (Describe)
+	Size   int    // bytes in the file, terminator included
+}
+
+func (l LargeRecord) String() string {
+	return fmt.Sprintf("record %d (%s, %s) is %d bytes; Sōzu's load_state reads only records under %d bytes",
+		l.Index, l.ID, l.Object, l.Size, MaxRecordSize)
 }
 
 // SkippedRecord is a record that Sōzu's main process would reject, and that
@@ -66,8 +84,13 @@ func LoadReader(r io.Reader) (*Result, error) {
 	}
 	// Records are applied while later ones are still being decoded.
 	res := &Result{State: state.New()}
-	err = decodeRecords(data, func(rec *sozupb.WorkerRequest) {
+	err = decodeRecords(data, func(rec *sozupb.WorkerRequest, size int) {
 		res.Records++
+		if size >= MaxRecordSize {
+			res.Large = append(res.Large, LargeRecord{
+				Index: res.Records, ID: rec.GetId(), Object: Describe(rec.GetContent()), Size: size,
+			})
+		}
 		if err := res.State.Apply(rec.GetContent()); err != nil {
 			res.Skipped = append(res.Skipped, SkippedRecord{
 				Index: res.Records, ID: rec.GetId(), Object: Describe(rec.GetContent()), Err: err,

@@ -226,3 +226,24 @@ func assertOnlyFiles(t *testing.T, dir string, names ...string) {
 		t.Errorf("directory holds %v, want %v", got, names)
 	}
 }
+
+// TestLoadReportsLargeRecords: Sōzu may write records its load_state cannot
+// read back; Load reads them and lists them.
+func TestLoadReportsLargeRecords(t *testing.T) {
+	big := `{"id":"SAVE-1","content":{"request_type":{"LOGGING":"` + strings.Repeat("x", MaxRecordSize) + `"}}}`
+	in := okRecord + "\n\x00" + big + "\n\x00"
+	res, err := LoadReader(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Large) != 1 || res.Large[0].Index != 2 || res.Large[0].Size != len(big)+2 || res.Large[0].ID != "SAVE-1" {
+		t.Fatalf("Large = %+v", res.Large)
+	}
+	if s := res.Large[0].String(); !strings.Contains(s, "record 2 (SAVE-1, LOGGING xxx") || !strings.Contains(s, "under 100000 bytes") || len(s) > 200 {
+		t.Errorf("String() = %.200s", s)
+	}
+	small, err := LoadReader(strings.NewReader(okRecord + "\n\x00"))
+	if err != nil || len(small.Large) != 0 {
+		t.Errorf("small file: %v %v", small.Large, err)
+	}
+}

@@ -81,6 +81,9 @@ func (o *showOptions) run(cmd *cobra.Command) error {
 	for _, s := range res.Skipped {
 		fmt.Fprintf(g.Stderr, "Warning: %s: %s (Sōzu skips it when loading the file)\n", o.path, s)
 	}
+	for _, l := range res.Large {
+		fmt.Fprintf(g.Stderr, "Warning: %s: %s, so Sōzu may fail to load this file\n", o.path, l)
+	}
 	if g.Format == formatJSON {
 		return render.WriteInventoryJSON(g.Stdout, res.State)
 	}
