@@ -24,7 +24,10 @@ import (
 //     its hash map's), each cluster's in stored order;
 //  7. AddBackend for every backend, by cluster_id then stored order.
 //
-// Every message is a copy.
+// Every message is a copy. FromRequests(s.Requests()) is Equal to s, with
+// one exception that Sōzu shares: a certificate that ReplaceCertificate
+// stored without names and whose leaf is not X.509 is refused on replay,
+// because AddCertificate must then derive its names.
 func (s *State) Requests() []*sozupb.Request {
 	if s == nil {
 		return nil
