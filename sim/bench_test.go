@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
+	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
 
 // BenchmarkAddBackend measures requests per second through the socket with
@@ -37,4 +38,49 @@ func BenchmarkListWorkers(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// bigState builds n clusters with 3 backends and 2 HTTP frontends each, the
+// shape of SPEC §8's benchmarks.
+func bigState(b *testing.B, n int) *state.State {
+	st := state.New()
+	must := func(r *sozupb.Request) {
+		if err := st.Apply(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	must(addHTTPListener("0.0.0.0:80", false))
+	for i := range n {
+		id := fmt.Sprintf("c%05d", i)
+		must(addCluster(id))
+		for j := range 3 {
+			must(addBackend(id, fmt.Sprintf("%s-%d", id, j), fmt.Sprintf("10.%d.%d.%d:80", i/256, i%256, j)))
+		}
+		must(addHTTPFront(front("0.0.0.0:80", id+".example.com", "/", id, sozupb.RulePosition_TREE)))
+		must(addHTTPFront(front("0.0.0.0:80", id+".example.com", "/api", id, sozupb.RulePosition_TREE)))
+	}
+	return st
+}
+
+// BenchmarkClusterHashes10k hashes 10,000 clusters (60,000 objects), what
+// every process computes for one QueryClustersHashes.
+func BenchmarkClusterHashes10k(b *testing.B) {
+	st := bigState(b, 10_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(ClusterHashes(st)) != 10_000 {
+			b.Fatal("wrong count")
+		}
+	}
+}
+
+// BenchmarkPreload10k boots a simulator with two workers from 60,000 objects.
+func BenchmarkPreload10k(b *testing.B) {
+	st := bigState(b, 10_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := New(Options{Preload: st}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

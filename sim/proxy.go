@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
@@ -21,6 +22,11 @@ type listenerKey struct {
 	addr  string
 }
 
+// ruleKey is what a worker's router compares to find a rule again.
+type ruleKey struct {
+	hostname, path, method string
+}
+
 // httpRule is one HTTP(S) routing rule of a worker listener.
 type httpRule struct {
 	hostname string // lowercased, as the worker's router stores it
@@ -34,10 +40,10 @@ type httpRule struct {
 type listener struct {
 	key    listenerKey
 	bound  bool
-	rules  [3][]httpRule // indexed by sozupb.RulePosition: PRE, POST, TREE
-	target *string       // TCP/UDP: the cluster the listener routes to
+	rules  [3]map[ruleKey]httpRule // indexed by sozupb.RulePosition: PRE, POST, TREE
+	target *string                 // TCP/UDP: the cluster the listener routes to
 	certs  map[string]*loadedCert
-	seq    int // order in which certificates were loaded, for SNI ties
+	seq    int // order in which certificates and EQUALS rules were added
 }
 
 // proxies is the routing layer of one worker: what its HTTP, HTTPS, TCP and
@@ -165,7 +171,11 @@ func (p *proxies) addListener(proto sozupb.ListenerType, addr *sozupb.SocketAddr
 	}
 	// A listener is created unbound even when its config says active: only
 	// ActivateListener binds it.
-	p.listeners[k] = &listener{key: k, certs: map[string]*loadedCert{}}
+	l := &listener{key: k, certs: map[string]*loadedCert{}}
+	for i := range l.rules {
+		l.rules[i] = map[ruleKey]httpRule{}
+	}
+	p.listeners[k] = l
 	return nil
 }
 
@@ -190,17 +200,19 @@ func ruleOf(f *sozupb.RequestHttpFrontend) httpRule {
 	}
 }
 
-// same reports whether two rules have the same hostname, path rule and
-// method, as a worker's router compares them. Sōzu 2.1.0's path-rule
+// key is the rule's identity in a worker's router. Sōzu 2.1.0's path-rule
 // equality never holds between two EQUALS rules (lib/src/router/mod.rs:
 // 983-990 matches only prefix and regex pairs), so a worker never finds an
 // EQUALS route again: adding it twice is accepted and removing it fails
-// (PRE, POST) or answers OK and leaves it (TREE).
-func (r httpRule) same(o httpRule) bool {
+// (PRE, POST) or answers OK and leaves it (TREE). An EQUALS rule is stored
+// under a key no lookup builds; found is false for it.
+func (r httpRule) key(seq int) (k ruleKey, found bool) {
+	k = ruleKey{r.hostname, r.path, r.method}
 	if strings.HasPrefix(r.path, "=") {
-		return false
+		k.path += "\x00" + strconv.Itoa(seq)
+		return k, false
 	}
-	return r.hostname == o.hostname && r.path == o.path && r.method == o.method
+	return k, true
 }
 
 func position(f *sozupb.RequestHttpFrontend) int {
@@ -234,13 +246,13 @@ func (p *proxies) addHTTPFront(proto sozupb.ListenerType, f *sozupb.RequestHttpF
 	}
 	rule := ruleOf(f)
 	pos := position(f)
-	for _, r := range l.rules[pos] {
-		if r.same(rule) {
-			return fmt.Errorf("could not add frontend: the route %s;%s already exists in the %s rules",
-				rule.hostname, rule.path, sozupb.RulePosition(pos))
-		}
+	l.seq++
+	k, comparable := rule.key(l.seq)
+	if _, ok := l.rules[pos][k]; ok && comparable {
+		return fmt.Errorf("could not add frontend: the route %s;%s already exists in the %s rules",
+			rule.hostname, rule.path, sozupb.RulePosition(pos))
 	}
-	l.rules[pos] = append(l.rules[pos], rule)
+	l.rules[pos][k] = rule
 	return nil
 }
 
@@ -254,9 +266,9 @@ func (p *proxies) removeHTTPFront(proto sozupb.ListenerType, f *sozupb.RequestHt
 	}
 	rule := ruleOf(f)
 	pos := position(f)
-	for i, r := range l.rules[pos] {
-		if r.same(rule) {
-			l.rules[pos] = append(l.rules[pos][:i], l.rules[pos][i+1:]...)
+	if k, comparable := rule.key(0); comparable {
+		if _, ok := l.rules[pos][k]; ok {
+			delete(l.rules[pos], k)
 			return nil
 		}
 	}

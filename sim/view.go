@@ -198,19 +198,36 @@ func clustersByDomain(st *state.State, q *sozupb.QueryClusterByDomain) []*sozupb
 // hashes for a cluster exactly when those parts are equal, in any process
 // running this code, but the values differ from Sōzu's.
 func ClusterHashes(st *state.State) map[string]uint64 {
+	// Group the HTTP(S) frontends by cluster once, in key order.
+	type routed struct {
+		tag string
+		f   *sozupb.RequestHttpFrontend
+	}
+	fronts := map[string][]routed{}
+	for _, set := range []struct {
+		tag string
+		m   map[string]*sozupb.RequestHttpFrontend
+	}{{"http", st.HTTPFrontends}, {"https", st.HTTPSFrontends}} {
+		for _, k := range sortedKeys(set.m) {
+			if f := set.m[k]; f.ClusterId != nil {
+				fronts[f.GetClusterId()] = append(fronts[f.GetClusterId()], routed{set.tag, f})
+			}
+		}
+	}
 	out := make(map[string]uint64, len(st.Clusters))
 	opts := proto.MarshalOptions{Deterministic: true, AllowPartial: true}
-	for _, id := range sortedKeys(st.Clusters) {
+	var buf []byte
+	for id, c := range st.Clusters {
 		h := fnv.New64a()
 		part := func(tag string, m proto.Message) {
-			b, _ := opts.Marshal(m)
+			buf, _ = opts.MarshalAppend(buf[:0], m)
 			var n [8]byte
-			binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
+			binary.LittleEndian.PutUint64(n[:], uint64(len(buf)))
 			h.Write([]byte(tag))
 			h.Write(n[:])
-			h.Write(b)
+			h.Write(buf)
 		}
-		part("cluster", st.Clusters[id])
+		part("cluster", c)
 		backends := append([]*sozupb.AddBackend(nil), st.Backends[id]...)
 		sort.SliceStable(backends, func(i, j int) bool { return state.BackendKey(backends[i]) < state.BackendKey(backends[j]) })
 		for _, b := range backends {
@@ -221,15 +238,8 @@ func ClusterHashes(st *state.State) map[string]uint64 {
 		for _, f := range tcp {
 			part("tcp", f)
 		}
-		for _, k := range sortedKeys(st.HTTPFrontends) {
-			if f := st.HTTPFrontends[k]; f.ClusterId != nil && f.GetClusterId() == id {
-				part("http", f)
-			}
-		}
-		for _, k := range sortedKeys(st.HTTPSFrontends) {
-			if f := st.HTTPSFrontends[k]; f.ClusterId != nil && f.GetClusterId() == id {
-				part("https", f)
-			}
+		for _, r := range fronts[id] {
+			part(r.tag, r.f)
 		}
 		out[id] = h.Sum64()
 	}
