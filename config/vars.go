@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -172,7 +173,13 @@ func resolveVariables(vars map[string]*variable, order []string, opts Options, f
 			continue
 		}
 		files[path] = src
-		f, d := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+		var f *hcl.File
+		var d hcl.Diagnostics
+		if strings.HasSuffix(path, ".json") {
+			f, d = hcljson.Parse(src, path)
+		} else {
+			f, d = hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+		}
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue

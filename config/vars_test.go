@@ -86,6 +86,18 @@ func TestVariablePrecedence(t *testing.T) {
 	}
 }
 
+func TestJSONVarFile(t *testing.T) {
+	dir := writeConfig(t, map[string]string{"main.hcl": varConfig("map(number)", "")})
+	vf := filepath.Join(t.TempDir(), "prod.json")
+	if err := os.WriteFile(vf, []byte(`{"v": {"a": 1}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := mustLoad(t, dir, Options{VarFiles: []string{vf}})
+	if got := cfg.Desired.Clusters["c"].GetWwwAuthenticate(); got != `{"a":1}` {
+		t.Errorf("value = %s", got)
+	}
+}
+
 func TestVarFileDiagnostics(t *testing.T) {
 	dir := writeConfig(t, map[string]string{"main.hcl": varConfig("number", "1")})
 	vf := filepath.Join(t.TempDir(), "prod.hcl")
