@@ -247,3 +247,54 @@ func TestLoadReportsLargeRecords(t *testing.T) {
 		t.Errorf("small file: %v %v", small.Large, err)
 	}
 }
+
+// TestReadSozu111Save reads a whole file as Sōzu 1.1.1's save_state writes
+// it: every 1.1.1 field present, none of those added since.
+func TestReadSozu111Save(t *testing.T) {
+	res, err := Load(filepath.Join("testdata", "sozu-1.1.1-save.state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Skipped) != 0 || res.Records != 11 {
+		t.Fatalf("%d records, skipped %v", res.Records, res.Skipped)
+	}
+	var keys []string
+	for _, o := range res.State.Objects() {
+		keys = append(keys, o.Kind.String()+" "+o.Key)
+	}
+	want := []string{
+		"http_listener 0.0.0.0:80",
+		"https_listener 0.0.0.0:443",
+		"tcp_listener 0.0.0.0:5432",
+		"cluster app-1",
+		"backend app-1;app-1-0;127.0.0.1:8080",
+		"http_frontend 0.0.0.0:80;example.com;P/",
+		"https_frontend 0.0.0.0:443;example.com;P/",
+		"tcp_frontend db;0.0.0.0:5432",
+		"certificate 0.0.0.0:443;ccf72380a62a235fbf5474c2a85f6f68d0a1398f2dada1b19df37e10d4aea723",
+	}
+	if strings.Join(keys, "\n") != strings.Join(want, "\n") {
+		t.Errorf("objects:\n%s\nwant:\n%s", strings.Join(keys, "\n"), strings.Join(want, "\n"))
+	}
+	s := res.State
+	h := s.HTTPListeners["0.0.0.0:80"]
+	if !h.GetActive() || h.GetHttpAnswers().GetAnswer_503() == "" || h.GetHttpAnswers().Answer_421 != nil || h.Answers != nil || h.H2MaxConcurrentStreams != nil {
+		t.Errorf("http listener %v", h)
+	}
+	hs := s.HTTPSListeners["0.0.0.0:443"]
+	if hs.AlpnProtocols != nil || hs.Hsts != nil || hs.GetSendTls13Tickets() != 4 || len(hs.GetVersions()) != 2 {
+		t.Errorf("https listener %v", hs)
+	}
+	if c := s.Clusters["app-1"]; c.HealthCheck != nil || c.Http2 != nil || !c.GetHttpsRedirect() {
+		t.Errorf("cluster %v", c)
+	}
+	// Written back, the file has Sōzu 2.1.0's shape: the newer fields appear.
+	var out bytes.Buffer
+	if err := Encode(&out, Records(s.Requests())); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"alpn_protocols":[],"h2_max_rst_stream_per_window":null`) ||
+		!strings.Contains(out.String(), `"answer_421":null`) {
+		t.Errorf("re-encoded file lacks the 2.x fields:\n%s", out.String())
+	}
+}
