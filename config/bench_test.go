@@ -57,6 +57,9 @@ func writeLiteralConfig(tb testing.TB, dir string, n int) []string {
 	var b strings.Builder
 	for i := 0; i < n; i++ {
 		id := benchClusterID(i)
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
 		fmt.Fprintf(&b, "cluster %q {\n", id)
 		for k := 0; k < 3; k++ {
 			fmt.Fprintf(&b, "\n  backend \"%s-%d\" {\n    address = %q\n  }\n", id, k, benchBackendAddr(i, k))
@@ -64,7 +67,7 @@ func writeLiteralConfig(tb testing.TB, dir string, n int) []string {
 		for _, p := range benchPaths {
 			fmt.Fprintf(&b, "\n  http_frontend {\n    listener    = listener.http.public\n    hostname    = %q\n    path_prefix = %q\n  }\n", benchHostname(i), p)
 		}
-		b.WriteString("}\n\n")
+		b.WriteString("}\n")
 		if (i+1)%1000 == 0 || i == n-1 {
 			write(fmt.Sprintf("clusters-%02d.hcl", i/1000), []byte(b.String()))
 			b.Reset()
@@ -239,6 +242,25 @@ func TestBenchFormsAgree(t *testing.T) {
 	fewer := benchLoad(t, func() string { d := t.TempDir(); writeDynamicConfig(t, d, n-1); return d }())
 	if lit.Desired.Equal(fewer.Desired) {
 		t.Error("states of 50 and 49 clusters compare equal")
+	}
+}
+
+// TestBenchFilesCanonical checks that the generated files are what fmt
+// writes, so that the benchmark parses HCL as people write it.
+func TestBenchFilesCanonical(t *testing.T) {
+	files := append(writeLiteralConfig(t, t.TempDir(), 1200), writeDynamicConfig(t, t.TempDir(), 3)[0])
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, diags := Format(src, f)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", f, diags.Error())
+		}
+		if string(out) != string(src) {
+			t.Errorf("%s is not in canonical form", filepath.Base(f))
+		}
 	}
 }
 

@@ -28,12 +28,9 @@ import (
 // diagnostics only. When src has syntax errors, Format returns nil and the
 // parser's diagnostics, and the caller must leave the file untouched.
 func Format(src []byte, filename string) ([]byte, hcl.Diagnostics) {
-	// hclwrite accepts some inputs that hclsyntax rejects, so check with the
-	// parser the loader uses first: fmt must never bless a file that
-	// validate would refuse to read.
-	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
-		return nil, diags
-	}
+	// hclwrite.ParseConfig runs the parser the loader uses (hclsyntax) and
+	// refuses what it refuses, so fmt never blesses a file that validate
+	// would not read.
 	f, diags := hclwrite.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags
