@@ -117,11 +117,12 @@ func New(opts Options) (*Simulator, error) {
 	}
 	boot := s.main.Requests()
 	for i := range n {
-		w := &Worker{sim: s, id: uint32(i), config: state.New(), px: newProxies()}
+		// A worker boots with a copy of the main state, and its proxies
+		// replay the requests that rebuild it; one they refuse is skipped,
+		// as on a real boot.
+		w := &Worker{sim: s, id: uint32(i), config: s.main.Clone(), px: newProxies()}
 		for _, req := range boot {
-			// A worker boots from the main process's requests; one its
-			// proxies refuse is skipped, as it would be on a real boot.
-			_ = w.apply(req)
+			_ = w.px.apply(req)
 		}
 		s.workers = append(s.workers, w)
 	}
