@@ -96,6 +96,13 @@ func TestDiagnostics(t *testing.T) {
 		{"enum lists valid names", `cluster "a" { load_metric = "x" }`, []wantDiag{errAt(`"CONNECTIONS", "REQUESTS", "CONNECTION_TIME"`, "main.hcl:1:29")}},
 		{"bad address", `listener "http" "web" { address = "0.0.0.0" }`, []wantDiag{errAt("Invalid socket address", "main.hcl:1:35")}},
 		{"port out of range", `listener "http" "web" { address = "0.0.0.0:70000" }`, []wantDiag{errAt("Invalid socket address", "main.hcl:1:35")}},
+		{"no cascade from a failed listener", `listener "http" "web" { address = "nope" }
+cluster "a" {
+  http_frontend {
+    listener = listener.http.web
+    hostname = "a.example.com"
+  }
+}`, []wantDiag{errAt("Invalid socket address", "main.hcl:1:35")}},
 		{"bad listener protocol", `listener "htp" "web" { address = "0.0.0.0:80" }`, []wantDiag{errAt(`Did you mean "http"?`, "main.hcl:1:10")}},
 		{"duplicate cluster", "cluster \"a\" {}\ncluster \"a\" {}\n", []wantDiag{errAt("Duplicate cluster", "main.hcl:2:9")}},
 		{"duplicate backend", `cluster "a" {

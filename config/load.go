@@ -323,21 +323,22 @@ type loader struct {
 	ev    *evaluator
 	diags hcl.Diagnostics
 
-	listeners     map[string]*listenerDecl // "<proto> <ip:port>"
-	listenerNames map[string]*listenerDecl // "<proto>.<name>"
-	listenerOrder []*listenerDecl
-	clusters      map[string]*clusterDecl
-	clusterOrder  []*clusterDecl
-	certs         []*certDecl
-	certNames     map[string]*certDecl
-	certKeys      map[string]*certDecl
-	httpRoutes    map[string]*Object
-	httpsRoutes   map[string]*Object
-	httpFronts    []*httpFrontDecl
-	l4Fronts      map[string]*Object // "<proto> <ip:port>"
-	tcpFronts     []*tcpFrontDecl
-	udpFronts     []*udpFrontDecl
-	sensitiveVals map[[32]byte]string
+	listeners       map[string]*listenerDecl // "<proto> <ip:port>"
+	listenerNames   map[string]*listenerDecl // "<proto>.<name>"
+	listenerOrder   []*listenerDecl
+	failedListeners [][2]string // protocol, name of listeners that did not decode
+	clusters        map[string]*clusterDecl
+	clusterOrder    []*clusterDecl
+	certs           []*certDecl
+	certNames       map[string]*certDecl
+	certKeys        map[string]*certDecl
+	httpRoutes      map[string]*Object
+	httpsRoutes     map[string]*Object
+	httpFronts      []*httpFrontDecl
+	l4Fronts        map[string]*Object // "<proto> <ip:port>"
+	tcpFronts       []*tcpFrontDecl
+	udpFronts       []*udpFrontDecl
+	sensitiveVals   map[[32]byte]string
 }
 
 func newLoader(cfg *Config, dir string, opts Options) *loader {

@@ -155,23 +155,12 @@ func (ld *loader) decodeListener(blk *hcl.Block) {
 	obj := &Object{Address: "listener." + protocol + "." + quoteLabel(name), Range: blk.DefRange}
 	content, d := bodyContent(blk.Body, spec.schema)
 	ld.addAll(d)
-	addrAttr, ok := content.Attributes["address"]
-	if !ok {
-		return
-	}
-	v, _, d := ld.ev.value(addrAttr.Expr, obj, "address", false)
-	ld.addAll(d)
-	if d.HasErrors() || v.IsNull() {
-		return
-	}
-	s, err := convert.Convert(v, cty.String)
-	if err != nil || v.Type() != cty.String {
-		ld.add(attrError(addrAttr, typeError("An \"ip:port\" string is required, not %s.", v.Type().FriendlyName())))
-		return
-	}
-	addr, err := state.ParseAddress(s.AsString())
-	if err != nil {
-		ld.add(attrError(addrAttr, &valueError{summary: "Invalid socket address", detail: err.Error()}))
+	addr := ld.listenerAddress(content, obj)
+	if addr == nil {
+		// References to it stay quiet: its error is already reported.
+		if _, taken := ld.listenerNames[protocol+"."+name]; !taken {
+			ld.failedListeners = append(ld.failedListeners, [2]string{protocol, name})
+		}
 		return
 	}
 	var msg proto.Message
@@ -209,7 +198,7 @@ func (ld *loader) decodeListener(blk *hcl.Block) {
 		return
 	}
 	if prev, ok := ld.listeners[protocol+" "+key]; ok {
-		ld.add(duplicate("listener", strings.ToUpper(protocol)+" on "+key, prev.obj, addrAttr.Expr.Range()))
+		ld.add(duplicate("listener", strings.ToUpper(protocol)+" on "+key, prev.obj, content.Attributes["address"].Expr.Range()))
 		return
 	}
 	ld.listenerNames[protocol+"."+name] = decl
@@ -219,6 +208,28 @@ func (ld *loader) decodeListener(blk *hcl.Block) {
 		ld.cfg.Sensitive.Keys[obj.ID] = ld.keySource(h.GetKey())
 	}
 	ld.register(obj)
+}
+
+func (ld *loader) listenerAddress(content *hcl.BodyContent, obj *Object) *sozupb.SocketAddress {
+	addrAttr, ok := content.Attributes["address"]
+	if !ok {
+		return nil
+	}
+	v, _, d := ld.ev.value(addrAttr.Expr, obj, "address", false)
+	ld.addAll(d)
+	if d.HasErrors() || v.IsNull() {
+		return nil
+	}
+	if v.Type() != cty.String {
+		ld.add(attrError(addrAttr, typeError("An \"ip:port\" string is required, not %s.", v.Type().FriendlyName())))
+		return nil
+	}
+	addr, err := state.ParseAddress(v.AsString())
+	if err != nil {
+		ld.add(attrError(addrAttr, &valueError{summary: "Invalid socket address", detail: err.Error()}))
+		return nil
+	}
+	return addr
 }
 
 // checkTLS checks an HTTPS listener's TLS settings as Sōzu's workers will
@@ -264,6 +275,9 @@ func (ld *loader) listenerObjects() cty.Value {
 	byProto := map[string]map[string]cty.Value{}
 	for _, p := range protocols {
 		byProto[p] = map[string]cty.Value{}
+	}
+	for _, f := range ld.failedListeners {
+		byProto[f[0]][f[1]] = cty.DynamicVal
 	}
 	for _, l := range ld.listenerOrder {
 		byProto[l.protocol][l.name] = cty.ObjectVal(l.vals)
@@ -412,7 +426,9 @@ func (ld *loader) frontendAddress(content *hcl.BodyContent, blk *hcl.Block, obj 
 		return nil, false
 	}
 	if v.IsNull() {
-		ld.add(attrError(attr, typeError("The value must not be null.")))
+		if !obj.failed { // else it depends on something already reported
+			ld.add(attrError(attr, typeError("The value must not be null.")))
+		}
 		return nil, false
 	}
 	ref, err := addressValue(v)
