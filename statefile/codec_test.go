@@ -343,3 +343,36 @@ func TestDecodeManyRecordsFirstError(t *testing.T) {
 		t.Fatalf("err = %v, want record 5001 truncated", err)
 	}
 }
+
+// TestSignedValues: negative int32 and int64 values survive a round trip.
+func TestSignedValues(t *testing.T) {
+	in := `{"id":"x","content":{"request_type":{"ADD_BACKEND":{"cluster_id":"c","backend_id":"b","address":{"ip":{"inner":{"V4":0}},"port":1},"sticky_id":null,"load_balancing_parameters":{"weight":-2147483648},"backup":null}}}}`
+	r, err := UnmarshalRecord([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := r.GetContent().GetAddBackend().GetLoadBalancingParameters().GetWeight(); w != -2147483648 {
+		t.Errorf("weight %d", w)
+	}
+	if out, _ := MarshalRecord(r); string(out) != in {
+		t.Errorf("re-encoded as %s", out)
+	}
+	in = `{"id":"x","content":{"request_type":{"REMOVE_CERTIFICATE":{"address":{"ip":{"inner":{"V4":0}},"port":1},"fingerprint":"ab"}}}}`
+	if _, err := UnmarshalRecord([]byte(in)); err != nil {
+		t.Fatal(err)
+	}
+	in = `{"id":"x","content":{"request_type":{"ADD_CERTIFICATE":{"address":{"ip":{"inner":{"V4":0}},"port":1},"certificate":{"certificate":"c","certificate_chain":[],"key":"k","versions":[],"names":[]},"expired_at":-9223372036854775808}}}}`
+	r, err = UnmarshalRecord([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := r.GetContent().GetAddCertificate().GetExpiredAt(); e != -9223372036854775808 {
+		t.Errorf("expired_at %d", e)
+	}
+	if out, _ := MarshalRecord(r); string(out) != in {
+		t.Errorf("re-encoded as %s", out)
+	}
+	if _, err := UnmarshalRecord([]byte(strings.Replace(in, "-9223372036854775808", "-9223372036854775809", 1))); err == nil {
+		t.Error("int64 underflow accepted")
+	}
+}
