@@ -10,7 +10,8 @@ import (
 // terraformFlags are the single-dash spellings Terraform users type, which
 // are rewritten to their "--" form even where the command at hand does not
 // define them (pflag would otherwise read "-out" as the shorthands o, u, t and
-// print a puzzling message).
+// print a puzzling message). help and version are here because cobra adds
+// those flags only when a command runs.
 var terraformFlags = map[string]bool{
 	"out":               true,
 	"check":             true,
@@ -18,6 +19,7 @@ var terraformFlags = map[string]bool{
 	"detailed-exitcode": true,
 	"auto-approve":      true,
 	"help":              true,
+	"version":           true,
 }
 
 // longFlags records the flag names defined anywhere in a command tree and

@@ -237,6 +237,9 @@ func newRootCommand(g *globalOptions) *cobra.Command {
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
+	// --version (and Terraform's -version) print what "version" prints.
+	root.Version = buildVersion()
+	root.SetVersionTemplate("sozuctl-plan {{.Version}}\n" + protocolLine + "\n")
 	root.SetIn(g.Stdin)
 	root.SetOut(g.Stdout)
 	root.SetErr(g.Stderr)
