@@ -2,10 +2,12 @@ package sim
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
+	"github.com/sozuctl-plan/sozuctl-plan/statefile"
 )
 
 // BenchmarkAddBackend measures requests per second through the socket with
@@ -81,6 +83,28 @@ func BenchmarkPreload10k(b *testing.B) {
 	for b.Loop() {
 		if _, err := New(Options{Preload: st}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoadState10k replays a 60,000-object state file through the
+// main process and two workers, as load_state does (the file is read and
+// parsed inside each iteration).
+func BenchmarkLoadState10k(b *testing.B) {
+	st := bigState(b, 10_000)
+	file := filepath.Join(shortDir(b), "big.state")
+	if err := statefile.Write(file, st); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := New(Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		answers := s.loadState(file)
+		if last := answers[len(answers)-1]; last.GetStatus() != sozupb.ResponseStatus_OK {
+			b.Fatal(last.GetMessage())
 		}
 	}
 }
