@@ -3,6 +3,8 @@ package state
 import (
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -46,21 +48,28 @@ func CertificateNames(certificatePEM string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("could not parse X509 certificate: %w", err)
-	}
-	var names []string
-	if len(cert.DNSNames) > 0 {
-		names = append(names, cert.DNSNames...)
-	} else {
+	var dnsNames, commonNames []string
+	if cert, err := x509.ParseCertificate(der); err == nil {
+		dnsNames = cert.DNSNames
 		for _, atv := range cert.Subject.Names {
 			if atv.Type.Equal(oidCommonName) {
 				if v, ok := atv.Value.(string); ok {
-					names = append(names, v)
+					commonNames = append(commonNames, v)
 				}
 			}
 		}
+	} else {
+		// Go refuses some certificates that Sōzu's parser reads, such as
+		// ones with a negative serial number; read the names directly.
+		var lerr error
+		dnsNames, commonNames, lerr = lenientNames(der)
+		if lerr != nil {
+			return nil, fmt.Errorf("could not parse X509 certificate: %w", err)
+		}
+	}
+	names := commonNames
+	if len(dnsNames) > 0 {
+		names = dnsNames
 	}
 	var out []string
 	for _, n := range names {
@@ -72,4 +81,66 @@ func CertificateNames(certificatePEM string) ([]string, error) {
 	return out, nil
 }
 
-var oidCommonName = []int{2, 5, 4, 3}
+var (
+	oidCommonName     = asn1.ObjectIdentifier{2, 5, 4, 3}
+	oidSubjectAltName = asn1.ObjectIdentifier{2, 5, 29, 17}
+)
+
+// lenientCertificate is the outline of an X.509 certificate, enough to
+// reach the subject and the extensions without checking the rest.
+type lenientCertificate struct {
+	TBS struct {
+		Version    int `asn1:"optional,explicit,default:0,tag:0"`
+		Serial     asn1.RawValue
+		SigAlg     asn1.RawValue
+		Issuer     asn1.RawValue
+		Validity   asn1.RawValue
+		Subject    asn1.RawValue
+		PublicKey  asn1.RawValue
+		IssuerUID  asn1.RawValue    `asn1:"optional,tag:1"`
+		SubjectUID asn1.RawValue    `asn1:"optional,tag:2"`
+		Extensions []pkix.Extension `asn1:"optional,explicit,tag:3"`
+	}
+	SigAlg    asn1.RawValue
+	Signature asn1.RawValue
+}
+
+// lenientNames reads the SAN dNSNames and subject common names of a DER
+// certificate that crypto/x509 refuses.
+func lenientNames(der []byte) (dns, cns []string, err error) {
+	var c lenientCertificate
+	if _, err := asn1.Unmarshal(der, &c); err != nil {
+		return nil, nil, err
+	}
+	var subject pkix.RDNSequence
+	if _, err := asn1.Unmarshal(c.TBS.Subject.FullBytes, &subject); err != nil {
+		return nil, nil, err
+	}
+	for _, rdn := range subject {
+		for _, atv := range rdn {
+			if v, ok := atv.Value.(string); ok && atv.Type.Equal(oidCommonName) {
+				cns = append(cns, v)
+			}
+		}
+	}
+	for _, ext := range c.TBS.Extensions {
+		if !ext.Id.Equal(oidSubjectAltName) {
+			continue
+		}
+		var seq asn1.RawValue
+		if _, err := asn1.Unmarshal(ext.Value, &seq); err != nil {
+			return nil, nil, err
+		}
+		rest := seq.Bytes
+		for len(rest) > 0 {
+			var gn asn1.RawValue
+			if rest, err = asn1.Unmarshal(rest, &gn); err != nil {
+				return nil, nil, err
+			}
+			if gn.Class == asn1.ClassContextSpecific && gn.Tag == 2 {
+				dns = append(dns, string(gn.Bytes))
+			}
+		}
+	}
+	return dns, cns, nil
+}

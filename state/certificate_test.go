@@ -1,12 +1,22 @@
 package state
 
 import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -104,4 +114,62 @@ func FuzzCertificate(f *testing.F) {
 			t.Fatalf("names without a PEM block: %v", names)
 		}
 	})
+}
+
+// negativeSerialCert returns a PEM certificate whose serial number is
+// negative, which crypto/x509 refuses and Sōzu reads.
+func negativeSerialCert(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(0x7f1234),
+		Subject:      pkix.Name{CommonName: "neg.example"},
+		NotBefore:    time.Unix(0, 0),
+		NotAfter:     time.Unix(4000000000, 0),
+		DNSNames:     []string{"neg.example", "www.neg.example"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(der, []byte{0x02, 0x03, 0x7f, 0x12, 0x34})
+	if i < 0 {
+		t.Fatal("serial not found")
+	}
+	der[i+2] = 0xff
+	if _, err := x509.ParseCertificate(der); err == nil {
+		t.Skip("this Go accepts negative serial numbers")
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+func TestCertificateNamesLenient(t *testing.T) {
+	got, err := CertificateNames(negativeSerialCert(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"neg.example", "www.neg.example"}, got); diff != "" {
+		t.Error(diff)
+	}
+	// The lenient reader agrees with crypto/x509 where both work.
+	for _, c := range []struct {
+		cn  string
+		dns []string
+	}{{"a", nil}, {"", []string{"x.example", "y.example"}}, {"cn", []string{"d.example"}}} {
+		block, _ := pem.Decode([]byte(testCert(t, c.cn, c.dns, []net.IP{net.ParseIP("::1")})))
+		dns, cns, err := lenientNames(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, _ := x509.ParseCertificate(block.Bytes)
+		if !slices.Equal(dns, cert.DNSNames) {
+			t.Errorf("dns %v, x509 %v", dns, cert.DNSNames)
+		}
+		if want := []string{cert.Subject.CommonName}; cert.Subject.CommonName != "" && !slices.Equal(cns, want) {
+			t.Errorf("cn %v, x509 %v", cns, want)
+		}
+	}
 }
