@@ -27,11 +27,16 @@ const canonicalVersion = "sozuctl-plan/state canonical v1\n"
 //	then, for every object in canonical order:
 //	  varint(kind) varint(len(key)) key message
 //
-// The canonical order is that of Objects (Kind, then Key), except that TCP
-// and UDP frontends are ordered by cluster_id then address, keeping stored
-// order among frontends of one cluster on one address (on Sōzu's workers
-// the last one added routes). Empty per-cluster backend and frontend lists
-// and empty certificate maps are not objects and do not count.
+// The canonical order: HTTP, HTTPS, TCP then UDP listeners by address key
+// (FormatAddress, compared as strings); clusters by id; backends by
+// cluster_id, then backend_id, then address (IPv4 before IPv6, then bytes,
+// then port); HTTP then HTTPS frontends by route key; TCP then UDP
+// frontends by cluster_id then address, keeping stored order among
+// frontends of one cluster on one address (on Sōzu's workers the last one
+// added routes); certificates by address key then fingerprint. The key
+// written for each object is its Object key. Empty per-cluster backend and
+// frontend lists and empty certificate maps are not objects and do not
+// count.
 //
 // A message is the effective value of the object (Normalize's rules) with
 // its set fields in field-number order, each as varint(number) then the
