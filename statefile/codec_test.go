@@ -241,6 +241,15 @@ func TestEncodeInvalidUTF8(t *testing.T) {
 	if _, err := MarshalRecord(r); err == nil || !strings.Contains(err.Error(), "UTF-8") {
 		t.Errorf("err = %v, want a UTF-8 error", err)
 	}
+	// The error never quotes the value: it could be a private key.
+	k := rec("SAVE-0", &sozupb.Request{RequestType: &sozupb.Request_AddCertificate{AddCertificate: &sozupb.AddCertificate{
+		Address:     addr(t, "0.0.0.0:443"),
+		Certificate: &sozupb.CertificateAndKey{Certificate: p("c"), Key: p("SECRET\xff")},
+	}}})
+	_, err := MarshalRecord(k)
+	if err == nil || strings.Contains(err.Error(), "SECRET") || !strings.Contains(err.Error(), "content: request_type.ADD_CERTIFICATE: certificate: key: a string of 7 bytes") {
+		t.Errorf("err = %v", err)
+	}
 	if _, err := MarshalRecord(nil); err == nil {
 		t.Error("MarshalRecord(nil) did not fail")
 	}

@@ -1,6 +1,7 @@
 package statefile
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -177,7 +178,7 @@ func (e encoder) appendMap(b []byte, fd protoreflect.FieldDescriptor, mp protore
 		}
 		ks := k.String()
 		if fd.MapKey().Kind() == protoreflect.StringKind && !utf8.ValidString(ks) {
-			return nil, fmt.Errorf("map key %q is not valid UTF-8", ks)
+			return nil, errors.New("a map key is not valid UTF-8")
 		}
 		b = appendString(b, ks)
 		b = append(b, ':')
@@ -223,7 +224,8 @@ func (e encoder) appendSingular(b []byte, fd protoreflect.FieldDescriptor, v pro
 	case protoreflect.StringKind:
 		s := v.String()
 		if !utf8.ValidString(s) {
-			return nil, fmt.Errorf("string %q is not valid UTF-8", s)
+			// The value is not quoted: it may be a private key.
+			return nil, fmt.Errorf("a string of %d bytes is not valid UTF-8", len(s))
 		}
 		return appendString(b, s), nil
 	case protoreflect.BytesKind:
