@@ -113,6 +113,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"trailing characters", okRecord + "x\x00", 1, 0, "after the end"},
 		{"invalid UTF-8", "{\"id\":\"\xff\",\"content\":{\"request_type\":null}}\x00", 1, 0, "UTF-8"},
 		{"lone surrogate", `{"id":"\ud800","content":{"request_type":null}}` + "\x00", 1, 0, "surrogate"},
+		{"minus zero", `{"id":"x","content":{"request_type":{"SET_MAX_CONNECTIONS_PER_IP":-0}}}` + "\x00", 1, 0, "expected an integer, found -0"},
+		{"minus zero signed", `{"id":"x","content":{"request_type":{"CONFIGURE_METRICS":-0}}}` + "\x00", 1, 0, "expected an integer, found -0"},
 		{"leading zero", `{"id":"x","content":{"request_type":{"UPGRADE_WORKER":01}}}` + "\x00", 1, 0, "leading zero"},
 		{"deep nesting", `{"id":"x","zz":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `,"content":{"request_type":null}}` + "\x00", 1, 0, "nested more than"},
 		{"unknown enum value", `{"id":"x","content":{"request_type":{"CONFIGURE_METRICS":7}}}` + "\x00", 1, 0, "7 is not a value of enum MetricsConfiguration"},
@@ -145,8 +147,7 @@ func TestDecodeErrors(t *testing.T) {
 
 // TestDecodeTolerates covers what Sōzu accepts beyond its own output.
 func TestDecodeTolerates(t *testing.T) {
-	in := ` {"unknown":{"a":[1,2.5e3,true,null,"\u00e9"]},"id":"x\"\\\/\b\f\n\r\t\u0041\ud83d\ude00","content":{"request_type":{"ADD_TCP_FRONTEND":{"cluster_id":"d","address":{"ip":{"inner":{"V4":0}},"port":1},"tags":{"a":"1","a":"2"}}}}}` + "\r\n\t\x00" +
-		`{"id":"y","content":{"request_type":{"SET_MAX_CONNECTIONS_PER_IP":-0}}}` + "\x00"
+	in := ` {"unknown":{"a":[1,2.5e3,true,null,"\u00e9"]},"id":"x\"\\\/\b\f\n\r\t\u0041\ud83d\ude00","content":{"request_type":{"ADD_TCP_FRONTEND":{"cluster_id":"d","address":{"ip":{"inner":{"V4":0}},"port":1},"tags":{"a":"1","a":"2"}}}}}` + "\r\n\t\x00"
 	recs, err := Decode(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)

@@ -595,14 +595,12 @@ func (d *decoder) unsigned(max uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !integer {
+	// serde_json reads -0 as a float, which no integer field accepts.
+	if !integer || string(tok) == "-0" {
 		d.pos = start
 		return 0, d.errorf("expected an integer, found %s", tok)
 	}
 	if tok[0] == '-' {
-		if string(tok) == "-0" {
-			return 0, nil
-		}
 		d.pos = start
 		return 0, d.errorf("expected a non-negative integer, found %s", tok)
 	}
@@ -629,7 +627,7 @@ func (d *decoder) integer(min, max int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !integer {
+	if !integer || string(tok) == "-0" {
 		d.pos = start
 		return 0, d.errorf("expected an integer, found %s", tok)
 	}
