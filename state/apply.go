@@ -96,6 +96,9 @@ func VerbName(req *sozupb.Request) string {
 // and change nothing; other verbs that the state does not handle return an
 // Undispatchable error. Apply stores copies: req is never retained.
 func (s *State) Apply(req *sozupb.Request) error {
+	if s == nil {
+		return fmt.Errorf("apply %s: nil State", VerbName(req))
+	}
 	if req == nil || req.GetRequestType() == nil {
 		return &Error{Kind: Empty, Message: "Request came in empty"}
 	}

@@ -244,75 +244,47 @@ func CertificateKey(address, fingerprint string) string {
 	return address + ";" + fingerprint
 }
 
-// Objects returns every object of s, sorted by Kind then Key. Objects with
-// equal keys (possible only for TCP and UDP frontends whose keys collide)
-// keep their stored order.
+// Objects returns every object of s, sorted by Kind then Key (as strings).
+// Empty per-cluster lists and empty certificate maps yield nothing.
 func (s *State) Objects() []Object {
 	if s == nil {
 		return nil
 	}
 	out := make([]Object, 0, s.Len())
-	// Each kind is appended, then sorted by key on its own.
-	add := func(_ Kind, start int) {
+	// Each kind is appended, then sorted by key on its own; the sort is
+	// stable, so objects whose keys collide keep their stored order.
+	sortFrom := func(start int) {
 		part := out[start:]
 		sort.SliceStable(part, func(i, j int) bool { return part[i].Key < part[j].Key })
 	}
+	out = appendSorted(out, KindHTTPListener, s.HTTPListeners)
+	out = appendSorted(out, KindHTTPSListener, s.HTTPSListeners)
+	out = appendSorted(out, KindTCPListener, s.TCPListeners)
+	out = appendSorted(out, KindUDPListener, s.UDPListeners)
+	out = appendSorted(out, KindCluster, s.Clusters)
 	start := len(out)
-	for key, v := range s.HTTPListeners {
-		out = append(out, Object{KindHTTPListener, key, v})
-	}
-	add(KindHTTPListener, start)
-	start = len(out)
-	for key, v := range s.HTTPSListeners {
-		out = append(out, Object{KindHTTPSListener, key, v})
-	}
-	add(KindHTTPSListener, start)
-	start = len(out)
-	for key, v := range s.TCPListeners {
-		out = append(out, Object{KindTCPListener, key, v})
-	}
-	add(KindTCPListener, start)
-	start = len(out)
-	for key, v := range s.UDPListeners {
-		out = append(out, Object{KindUDPListener, key, v})
-	}
-	add(KindUDPListener, start)
-	start = len(out)
-	for key, v := range s.Clusters {
-		out = append(out, Object{KindCluster, key, v})
-	}
-	add(KindCluster, start)
-	start = len(out)
-	for _, cluster := range sortedKeys(s.Backends) {
-		for _, b := range s.Backends[cluster] {
+	for _, list := range s.Backends {
+		for _, b := range list {
 			out = append(out, Object{KindBackend, BackendKey(b), b})
 		}
 	}
-	add(KindBackend, start)
-	start = len(out)
-	for key, v := range s.HTTPFrontends {
-		out = append(out, Object{KindHTTPFrontend, key, v})
-	}
-	add(KindHTTPFrontend, start)
-	start = len(out)
-	for key, v := range s.HTTPSFrontends {
-		out = append(out, Object{KindHTTPSFrontend, key, v})
-	}
-	add(KindHTTPSFrontend, start)
+	sortFrom(start)
+	out = appendSorted(out, KindHTTPFrontend, s.HTTPFrontends)
+	out = appendSorted(out, KindHTTPSFrontend, s.HTTPSFrontends)
 	start = len(out)
 	for _, cluster := range sortedKeys(s.TCPFrontends) {
 		for _, f := range s.TCPFrontends[cluster] {
 			out = append(out, Object{KindTCPFrontend, TCPFrontendKey(f), f})
 		}
 	}
-	add(KindTCPFrontend, start)
+	sortFrom(start)
 	start = len(out)
 	for _, cluster := range sortedKeys(s.UDPFrontends) {
 		for _, f := range s.UDPFrontends[cluster] {
 			out = append(out, Object{KindUDPFrontend, UDPFrontendKey(f), f})
 		}
 	}
-	add(KindUDPFrontend, start)
+	sortFrom(start)
 	start = len(out)
 	for addr, certs := range s.Certificates {
 		sa, _ := ParseAddress(addr)
@@ -320,7 +292,15 @@ func (s *State) Objects() []Object {
 			out = append(out, Object{KindCertificate, CertificateKey(addr, fp), &sozupb.AddCertificate{Address: sa, Certificate: c}})
 		}
 	}
-	add(KindCertificate, start)
+	sortFrom(start)
+	return out
+}
+
+// appendSorted appends the objects of one keyed map, sorted by key.
+func appendSorted[M proto.Message](out []Object, kind Kind, m map[string]M) []Object {
+	for _, key := range sortedKeys(m) {
+		out = append(out, Object{kind, key, m[key]})
+	}
 	return out
 }
 
