@@ -274,6 +274,9 @@ func (s *State) Equal(o *State) bool {
 	}
 	var a, b []byte
 	same := func(x, y proto.Message) bool {
+		if proto.Equal(x, y) {
+			return true // equal messages have equal effective values
+		}
 		a = appendEffective(a[:0], x)
 		b = appendEffective(b[:0], y)
 		return bytes.Equal(a, b)
