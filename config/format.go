@@ -61,24 +61,18 @@ var EnumAttributes = map[string][]protoreflect.EnumDescriptor{
 }
 
 // CanonicalEnumName returns the proto value name that s spells for one of
-// enums, accepting the proto name itself and Sōzu's config.toml spellings
-// (any case, '-' for '_', "TLS_V12" for "TLS_V1_2"). ok is false when s names
-// no value of any of enums.
+// enums, with exactly the spellings the loader accepts: the proto name and
+// Sōzu's config.toml spellings (any case, '-' for '_', "TLS_V12" for
+// "TLS_V1_2"). ok is false when s names no value of any of enums, so fmt
+// never turns a value validate rejects into one it accepts.
 func CanonicalEnumName(s string, enums ...protoreflect.EnumDescriptor) (name string, ok bool) {
-	cand := strings.ToUpper(strings.ReplaceAll(s, "-", "_"))
-	alts := []string{cand}
-	// config.toml writes TLS versions without the minor separator (TLS_V12).
-	if rest, found := strings.CutPrefix(cand, "TLS_V1"); found && len(rest) == 1 {
-		alts = append(alts, "TLS_V1_"+rest)
-	}
-	if cand == "TLSV1" { // config.toml's spelling of TLS 1.0
-		alts = append(alts, "TLS_V1_0")
-	}
 	for _, e := range enums {
-		for _, a := range alts {
-			if v := e.Values().ByName(protoreflect.Name(a)); v != nil {
-				return string(v.Name()), true
-			}
+		num, err := enumValue(e, s)
+		if err != nil {
+			continue
+		}
+		if v := e.Values().ByNumber(num); v != nil {
+			return string(v.Name()), true
 		}
 	}
 	return "", false
