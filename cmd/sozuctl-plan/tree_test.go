@@ -10,7 +10,8 @@ import (
 
 // TestEveryCommandHasHelp walks the command tree of this build and checks
 // that every visible command explains itself: a short line, examples of
-// its use, and no local flag hiding a common one.
+// its use, no local flag hiding a common one, and no hook replacing the
+// root's.
 func TestEveryCommandHasHelp(t *testing.T) {
 	var stdout, stderr strings.Builder
 	g := newGlobalOptions(strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
@@ -42,6 +43,9 @@ func TestEveryCommandHasHelp(t *testing.T) {
 			}
 			if c != root && !strings.Contains(c.Example, path) {
 				t.Errorf("%s: no example runs it:\n%s", path, c.Example)
+			}
+			if c != root && (c.PersistentPreRun != nil || c.PersistentPreRunE != nil) {
+				t.Errorf("%s sets PersistentPreRun, which would skip the root's resolution of the common flags", path)
 			}
 			if c != root {
 				c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
