@@ -98,6 +98,12 @@ type InventoryCertificate struct {
 
 // NewInventory builds the inventory of s.
 func NewInventory(s *state.State) (*Inventory, error) {
+	return newInventory(s, true)
+}
+
+// newInventory builds the inventory of s, with each object's config only
+// when withConfig is set (the text view does not show it).
+func newInventory(s *state.State, withConfig bool) (*Inventory, error) {
 	inv := &Inventory{
 		FormatVersion: InventoryFormatVersion,
 		Listeners:     []InventoryListener{},
@@ -110,9 +116,12 @@ func NewInventory(s *state.State) (*Inventory, error) {
 		return inv, nil
 	}
 	for _, o := range s.Objects() {
-		cfg, err := configJSON(o.Message)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: %w", o.Kind, o.Key, err)
+		var cfg json.RawMessage
+		if withConfig {
+			var err error
+			if cfg, err = configJSON(o.Message); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", o.Kind, o.Key, err)
+			}
 		}
 		switch m := o.Message.(type) {
 		case *sozupb.HttpListenerConfig:
@@ -271,7 +280,7 @@ func WriteInventoryJSON(w io.Writer, s *state.State) error {
 // with its certificates and frontends, then each cluster with its settings,
 // backends and frontends, then what belongs to neither.
 func WriteInventoryText(w io.Writer, s *state.State) error {
-	inv, err := NewInventory(s)
+	inv, err := newInventory(s, false)
 	if err != nil {
 		return fmt.Errorf("building the inventory: %w", err)
 	}
@@ -282,11 +291,38 @@ func WriteInventoryText(w io.Writer, s *state.State) error {
 		count(len(inv.Certificates), "certificate"))
 
 	// Frontends and certificates hang off the listener of their protocol and
-	// address; TLS certificates belong to HTTPS listeners.
+	// address; TLS certificates belong to HTTPS listeners. Index everything
+	// once: a state can hold tens of thousands of objects.
 	listenerOf := map[string]bool{}
 	for _, l := range inv.Listeners {
 		listenerOf[l.Protocol+" "+l.Address] = true
 	}
+	frontendsOn := map[string][]InventoryFrontend{}
+	frontendsOf := map[string][]InventoryFrontend{}
+	for _, f := range inv.Frontends {
+		frontendsOn[f.Protocol+" "+f.Address] = append(frontendsOn[f.Protocol+" "+f.Address], f)
+		if f.ClusterID != nil {
+			frontendsOf[*f.ClusterID] = append(frontendsOf[*f.ClusterID], f)
+		}
+	}
+	certificatesOn := map[string][]InventoryCertificate{}
+	for _, c := range inv.Certificates {
+		certificatesOn[c.Address] = append(certificatesOn[c.Address], c)
+	}
+	backendsOf := map[string][]InventoryBackend{}
+	for _, be := range inv.Backends {
+		backendsOf[be.ClusterID] = append(backendsOf[be.ClusterID], be)
+	}
+	backendMsgs := map[string]*sozupb.AddBackend{}
+	for _, list := range s.Backends {
+		for _, m := range list {
+			backendMsgs[backendIdentity(m.GetClusterId(), m.GetBackendId(), state.FormatAddress(m.GetAddress()))] = m
+		}
+	}
+	backendText := func(be InventoryBackend) string {
+		return backendLine(backendMsgs[backendIdentity(be.ClusterID, be.BackendID, be.Address)], be)
+	}
+
 	if len(inv.Listeners) > 0 {
 		b.WriteString("\nListeners\n")
 	}
@@ -297,16 +333,12 @@ func WriteInventoryText(w io.Writer, s *state.State) error {
 		}
 		fmt.Fprintf(&b, "  %s %s (%s)\n", l.Protocol, l.Address, active)
 		if l.Protocol == "https" {
-			for _, c := range inv.Certificates {
-				if c.Address == l.Address {
-					b.WriteString("    " + certificateLine(c) + "\n")
-				}
+			for _, c := range certificatesOn[l.Address] {
+				b.WriteString("    " + certificateLine(c) + "\n")
 			}
 		}
-		for _, f := range inv.Frontends {
-			if f.Protocol == l.Protocol && f.Address == l.Address {
-				fmt.Fprintf(&b, "    frontend %s → %s\n", routeText(f), clusterText(f.ClusterID))
-			}
+		for _, f := range frontendsOn[l.Protocol+" "+l.Address] {
+			fmt.Fprintf(&b, "    frontend %s → %s\n", routeText(f), clusterText(f.ClusterID))
 		}
 	}
 
@@ -320,15 +352,11 @@ func WriteInventoryText(w io.Writer, s *state.State) error {
 		if set := clusterSettings(s.Clusters[c.ClusterID]); set != "" {
 			fmt.Fprintf(&b, "    settings: %s\n", set)
 		}
-		for _, be := range inv.Backends {
-			if be.ClusterID == c.ClusterID {
-				b.WriteString("    " + backendLine(s, be) + "\n")
-			}
+		for _, be := range backendsOf[c.ClusterID] {
+			b.WriteString("    " + backendText(be) + "\n")
 		}
-		for _, f := range inv.Frontends {
-			if f.ClusterID != nil && *f.ClusterID == c.ClusterID {
-				fmt.Fprintf(&b, "    frontend %s %s %s\n", f.Protocol, f.Address, routeText(f))
-			}
+		for _, f := range frontendsOf[c.ClusterID] {
+			fmt.Fprintf(&b, "    frontend %s %s %s\n", f.Protocol, f.Address, routeText(f))
 		}
 	}
 
@@ -346,7 +374,7 @@ func WriteInventoryText(w io.Writer, s *state.State) error {
 	}
 	for _, be := range inv.Backends {
 		if !clusterIDs[be.ClusterID] {
-			orphans = append(orphans, fmt.Sprintf("%s of cluster %q, which does not exist", backendLine(s, be), be.ClusterID))
+			orphans = append(orphans, fmt.Sprintf("%s of cluster %q, which does not exist", backendText(be), be.ClusterID))
 		}
 	}
 	for _, c := range inv.Certificates {
@@ -423,22 +451,24 @@ func certificateLine(c InventoryCertificate) string {
 	return s
 }
 
-func backendLine(s *state.State, be InventoryBackend) string {
+func backendIdentity(cluster, backend, address string) string {
+	return cluster + "\x00" + backend + "\x00" + address
+}
+
+// backendLine describes a backend; m is its stored message, if known.
+func backendLine(m *sozupb.AddBackend, be InventoryBackend) string {
 	line := fmt.Sprintf("backend %s %s", be.BackendID, be.Address)
-	for _, m := range s.Backends[be.ClusterID] {
-		if m.GetBackendId() != be.BackendID || state.FormatAddress(m.GetAddress()) != be.Address {
-			continue
-		}
-		if lb := m.GetLoadBalancingParameters(); lb != nil {
-			line += fmt.Sprintf(" weight %d", lb.GetWeight())
-		}
-		if m.StickyId != nil {
-			line += " sticky id " + strconv.Quote(m.GetStickyId())
-		}
-		if m.GetBackup() {
-			line += " backup"
-		}
-		break
+	if m == nil {
+		return line
+	}
+	if lb := m.GetLoadBalancingParameters(); lb != nil {
+		line += fmt.Sprintf(" weight %d", lb.GetWeight())
+	}
+	if m.StickyId != nil {
+		line += " sticky id " + strconv.Quote(m.GetStickyId())
+	}
+	if m.GetBackup() {
+		line += " backup"
 	}
 	return line
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +21,7 @@ func p[T any](v T) *T { return &v }
 
 const secretKey = "-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n"
 
-func mustAddr(t *testing.T, s string) *sozupb.SocketAddress {
+func mustAddr(t testing.TB, s string) *sozupb.SocketAddress {
 	t.Helper()
 	a, err := state.ParseAddress(s)
 	if err != nil {
@@ -30,7 +32,7 @@ func mustAddr(t *testing.T, s string) *sozupb.SocketAddress {
 
 // inventoryState is a state with every kind of object, and a few objects
 // attached to nothing.
-func inventoryState(t *testing.T) *state.State {
+func inventoryState(t testing.TB) *state.State {
 	t.Helper()
 	cert, err := os.ReadFile(filepath.Join("testdata", "inventory-cert.pem"))
 	if err != nil {
@@ -211,11 +213,60 @@ func TestInventoryWriteErrors(t *testing.T) {
 }
 
 func BenchmarkInventoryJSON(b *testing.B) {
-	t := &testing.T{}
-	s := inventoryState(t)
+	s := inventoryState(b)
 	for b.Loop() {
 		if err := WriteInventoryJSON(&bytes.Buffer{}, s); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// largeInventoryState has 10,000 clusters with 3 backends and 2 frontends
+// each (SPEC §8's 60,000 objects).
+func largeInventoryState(b *testing.B) *state.State {
+	s := state.New()
+	a80 := mustAddr(b, "0.0.0.0:80")
+	apply := func(r *sozupb.Request) {
+		if err := s.Apply(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	apply(&sozupb.Request{RequestType: &sozupb.Request_AddHttpListener{AddHttpListener: state.NewHTTPListener(a80)}})
+	for i := 0; i < 10_000; i++ {
+		id := fmt.Sprintf("c%05d", i)
+		apply(&sozupb.Request{RequestType: &sozupb.Request_AddCluster{AddCluster: &sozupb.Cluster{
+			ClusterId: p(id), StickySession: p(false), HttpsRedirect: p(false), LoadBalancing: sozupb.LoadBalancingAlgorithms_ROUND_ROBIN.Enum(),
+		}}})
+		for j := 0; j < 3; j++ {
+			apply(&sozupb.Request{RequestType: &sozupb.Request_AddBackend{AddBackend: &sozupb.AddBackend{
+				ClusterId: p(id), BackendId: p(fmt.Sprint(j)), Address: mustAddr(b, fmt.Sprintf("10.%d.%d.%d:80", i/256, i%256, j)),
+			}}})
+		}
+		for _, path := range []string{"/", "/api"} {
+			apply(&sozupb.Request{RequestType: &sozupb.Request_AddHttpFrontend{AddHttpFrontend: &sozupb.RequestHttpFrontend{
+				ClusterId: p(id), Address: a80, Hostname: p(id + ".example.com"),
+				Path: &sozupb.PathRule{Kind: sozupb.PathRuleKind_PREFIX.Enum(), Value: p(path)}, Position: sozupb.RulePosition_TREE.Enum(),
+			}}})
+		}
+	}
+	return s
+}
+
+// BenchmarkInventoryLarge renders 60,000 objects as text and as JSON.
+func BenchmarkInventoryLarge(b *testing.B) {
+	s := largeInventoryState(b)
+	b.Run("text", func(b *testing.B) {
+		for b.Loop() {
+			if err := WriteInventoryText(io.Discard, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		for b.Loop() {
+			if err := WriteInventoryJSON(io.Discard, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
