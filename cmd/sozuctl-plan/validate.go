@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sozuctl-plan/sozuctl-plan/config"
+	"github.com/sozuctl-plan/sozuctl-plan/live"
+	"github.com/sozuctl-plan/sozuctl-plan/sozu"
+	"github.com/sozuctl-plan/sozuctl-plan/state"
 	"github.com/sozuctl-plan/sozuctl-plan/statefile"
 )
 
@@ -33,7 +37,10 @@ status is 1 when there is any error; warnings (an expired certificate, an
 HTTPS hostname no certificate covers) do not fail validation.
 
 Variables come from their defaults, SOZU_VAR_<name>, --var-file and --var.
-With --state, listeners that exist only in that state file count as declared.
+With --state, listeners that exist only in that state file count as
+declared; with --socket (given on the command line: validate never reads
+$SOZU_SOCKET or the sozu block), those of the live proxy, read with
+queries that change nothing.
 
 --format json prints one JSON document (see docs/validate-json.md).`
 
@@ -55,14 +62,15 @@ func newValidateCommand(g *globalOptions) *cobra.Command {
 			if len(args) == 1 {
 				opts.dir = args[0]
 			}
-			return opts.run()
+			return opts.run(cmd.Context())
 		},
 	}
 }
 
 // loadOptions turns the common flags into the loader's options, reading the
-// base state file when --state is given.
-func loadOptions(g *globalOptions) (config.Options, error) {
+// base state file when --state is given, else the live proxy when --socket
+// is given on the command line.
+func loadOptions(ctx context.Context, g *globalOptions) (config.Options, error) {
 	opts := config.Options{VarFiles: g.VarFiles}
 	for _, v := range g.Vars {
 		name, value, _ := strings.Cut(v, "=")
@@ -77,14 +85,38 @@ func loadOptions(g *globalOptions) (config.Options, error) {
 			return opts, err
 		}
 		opts.Base = base
+	} else if g.SocketFromFlag && g.Socket != "" {
+		base, err := readLiveBase(ctx, g)
+		if err != nil {
+			return opts, err
+		}
+		opts.Base = base
 	}
 	return opts, nil
 }
 
+// readLiveBase reads the live proxy's configuration with queries only, and
+// logs what such a read cannot see.
+func readLiveBase(ctx context.Context, g *globalOptions) (*state.State, error) {
+	c, err := sozu.Dial(ctx, g.Socket, sozu.WithTimeout(g.Timeout))
+	if err != nil {
+		return nil, fmt.Errorf("reading the live configuration: %w", err)
+	}
+	defer c.Close()
+	st, warns, err := live.ReadQueries(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("reading the live configuration from %s: %w", g.Socket, err)
+	}
+	for _, w := range warns {
+		g.Logger.Info("live read", "note", w)
+	}
+	return st, nil
+}
+
 // run loads the configuration and reports on it.
-func (o *validateOptions) run() error {
+func (o *validateOptions) run(ctx context.Context) error {
 	g := o.global
-	opts, err := loadOptions(g)
+	opts, err := loadOptions(ctx, g)
 	if err != nil {
 		return err
 	}
