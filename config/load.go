@@ -176,6 +176,14 @@ type evaluator struct {
 // is sensitive (marked, or alwaysSensitive), in which case the attribute
 // path is recorded on obj.
 func (ev *evaluator) value(expr hcl.Expression, obj *Object, path string, alwaysSensitive bool) (cty.Value, bool, hcl.Diagnostics) {
+	if v, ok := literal(expr); ok {
+		// Most attributes of a large configuration are literals: skip
+		// template evaluation, which rebuilds and renormalises the string.
+		if alwaysSensitive && obj != nil {
+			obj.Sensitive = append(obj.Sensitive, path)
+		}
+		return v, alwaysSensitive, nil
+	}
 	v, diags := expr.Value(ev.ctx)
 	if diags.HasErrors() {
 		if obj != nil {
@@ -209,6 +217,22 @@ func (ev *evaluator) value(expr hcl.Expression, obj *Object, path string, always
 		obj.Sensitive = append(obj.Sensitive, path)
 	}
 	return v, sens, diags
+}
+
+// literal returns the value of a constant expression: a quoted string
+// without interpolation, or a number, bool or null literal.
+func literal(expr hcl.Expression) (cty.Value, bool) {
+	switch e := expr.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		return e.Val, true
+	case *hclsyntax.TemplateExpr:
+		if len(e.Parts) == 1 {
+			if lit, ok := e.Parts[0].(*hclsyntax.LiteralValueExpr); ok && lit.Val.Type() == cty.String && lit.Val.IsKnown() && !lit.Val.IsNull() && !lit.Val.IsMarked() {
+				return lit.Val, true
+			}
+		}
+	}
+	return cty.NilVal, false
 }
 
 // explain replaces HCL's generic errors about var.x and local.x with ones

@@ -6,9 +6,11 @@ import (
 	"math/big"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -165,6 +167,11 @@ func (ev *evaluator) decodeMessage(content *hcl.BodyContent, spec *msgSpec, m pr
 // dynamic blocks that generate an unknown block type (dynblock reports them
 // without one).
 func bodyContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
+	if sb, ok := body.(*hclsyntax.Body); ok {
+		if c, ok := fastContent(sb, schema); ok {
+			return c, nil
+		}
+	}
 	c, diags := body.Content(schema)
 	for _, d := range diags {
 		if d.Summary != "Unsupported block type" || strings.Contains(d.Detail, "Did you mean") {
@@ -183,6 +190,73 @@ func bodyContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.D
 		}
 	}
 	return c, diags
+}
+
+// schemaIndex is a schema's names, for fastContent.
+type schemaIndex struct {
+	attrs    map[string]bool // name → required
+	blocks   map[string]int  // type → number of labels
+	required int
+}
+
+var schemaIndexes sync.Map // *hcl.BodySchema → *schemaIndex
+
+func indexOf(schema *hcl.BodySchema) *schemaIndex {
+	if ix, ok := schemaIndexes.Load(schema); ok {
+		return ix.(*schemaIndex)
+	}
+	ix := &schemaIndex{attrs: map[string]bool{}, blocks: map[string]int{}}
+	for _, a := range schema.Attributes {
+		ix.attrs[a.Name] = a.Required
+		if a.Required {
+			ix.required++
+		}
+	}
+	for _, b := range schema.Blocks {
+		ix.blocks[b.Type] = len(b.LabelNames)
+	}
+	schemaIndexes.Store(schema, ix)
+	return ix
+}
+
+// fastContent decodes a body that matches its schema exactly, without the
+// bookkeeping hclsyntax's Content does for partial decoding. It declines
+// (false) whenever something is off, so that Content reports it.
+func fastContent(b *hclsyntax.Body, schema *hcl.BodySchema) (*hcl.BodyContent, bool) {
+	ix := indexOf(schema)
+	required := 0
+	for name := range b.Attributes {
+		req, ok := ix.attrs[name]
+		if !ok {
+			return nil, false
+		}
+		if req {
+			required++
+		}
+	}
+	if required != ix.required {
+		return nil, false
+	}
+	for _, blk := range b.Blocks {
+		n, ok := ix.blocks[blk.Type]
+		if !ok || n != len(blk.Labels) {
+			return nil, false
+		}
+	}
+	c := &hcl.BodyContent{MissingItemRange: b.MissingItemRange()}
+	if len(b.Attributes) > 0 {
+		c.Attributes = make(hcl.Attributes, len(b.Attributes))
+		for name, a := range b.Attributes {
+			c.Attributes[name] = a.AsHCLAttribute()
+		}
+	}
+	if len(b.Blocks) > 0 {
+		c.Blocks = make(hcl.Blocks, len(b.Blocks))
+		for i, blk := range b.Blocks {
+			c.Blocks[i] = blk.AsHCLBlock()
+		}
+	}
+	return c, true
 }
 
 // quotedName returns the first double-quoted word of s.
