@@ -211,8 +211,12 @@ func fmtCollect(paths []string) ([]fmtFile, error) {
 }
 
 // writeFileAtomic replaces path with data through a temporary file in the
-// same directory, keeping path's permission bits.
+// same directory, keeping path's permission bits. A symbolic link is
+// followed: the file it points to is replaced, and the link stays.
 func writeFileAtomic(path string, data []byte) error {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	mode := fs.FileMode(0o644)
 	if info, err := os.Stat(path); err == nil {
 		mode = info.Mode().Perm()
