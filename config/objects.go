@@ -215,7 +215,7 @@ func (ld *loader) listenerAddress(content *hcl.BodyContent, obj *Object) *sozupb
 	if !ok {
 		return nil
 	}
-	v, _, d := ld.ev.value(addrAttr.Expr, obj, "address", false)
+	v, sens, d := ld.ev.value(addrAttr.Expr, obj, "address", false)
 	ld.addAll(d)
 	if d.HasErrors() || v.IsNull() {
 		return nil
@@ -226,7 +226,7 @@ func (ld *loader) listenerAddress(content *hcl.BodyContent, obj *Object) *sozupb
 	}
 	addr, err := state.ParseAddress(v.AsString())
 	if err != nil {
-		ld.add(attrError(addrAttr, &valueError{summary: "Invalid socket address", detail: err.Error()}))
+		ld.add(attrError(addrAttr, redact(&valueError{summary: "Invalid socket address", detail: err.Error()}, sens)))
 		return nil
 	}
 	return addr
@@ -420,7 +420,7 @@ func (ld *loader) frontendAddress(content *hcl.BodyContent, blk *hcl.Block, obj 
 	if hasLis {
 		attr = lisAttr
 	}
-	v, _, d := ld.ev.value(attr.Expr, obj, attr.Name, false)
+	v, sens, d := ld.ev.value(attr.Expr, obj, attr.Name, false)
 	ld.addAll(d)
 	if d.HasErrors() {
 		return nil, false
@@ -446,7 +446,7 @@ func (ld *loader) frontendAddress(content *hcl.BodyContent, blk *hcl.Block, obj 
 	}
 	addr, err := state.ParseAddress(ref.addr)
 	if err != nil {
-		ld.add(attrError(attr, &valueError{summary: "Invalid socket address", detail: err.Error()}))
+		ld.add(attrError(attr, redact(&valueError{summary: "Invalid socket address", detail: err.Error()}, sens)))
 		return nil, false
 	}
 	key := state.FormatAddress(addr)
@@ -566,7 +566,7 @@ func (ld *loader) decodeHTTPFrontend(blk *hcl.Block, https bool, cd *clusterDecl
 
 	before := len(ld.diags)
 	ld.addAll(ld.ev.decodeMessage(content, spec, msg.ProtoReflect(), obj, "", nil))
-	if hasErrors(ld.diags[before:]) {
+	if ld.diags[before:].HasErrors() {
 		ok = false
 	}
 	fillRequired(msg.ProtoReflect())
@@ -630,7 +630,6 @@ func (ld *loader) decodeHTTPFrontend(blk *hcl.Block, https bool, cd *clusterDecl
 	ld.register(obj)
 }
 
-func hasErrors(diags hcl.Diagnostics) bool { return diags.HasErrors() }
 
 type tcpFrontDecl struct {
 	obj *Object
@@ -657,7 +656,7 @@ func (ld *loader) decodeL4Frontend(blk *hcl.Block, protocol string, cd *clusterD
 	addr, ok := ld.frontendAddress(content, blk, obj, protocol)
 	before := len(ld.diags)
 	ld.addAll(ld.ev.decodeMessage(content, spec, msg.ProtoReflect(), obj, "", nil))
-	if !ok || hasErrors(ld.diags[before:]) {
+	if !ok || ld.diags[before:].HasErrors() {
 		return
 	}
 	key := state.FormatAddress(addr)
@@ -704,7 +703,7 @@ func (ld *loader) decodeCertificate(blk *hcl.Block) {
 	ck := &sozupb.CertificateAndKey{}
 	before := len(ld.diags)
 	ld.addAll(ld.ev.decodeMessage(content, specCertificate, ck.ProtoReflect(), obj, "", nil))
-	if hasErrors(ld.diags[before:]) {
+	if ld.diags[before:].HasErrors() {
 		ok = false
 	}
 	msg := &sozupb.AddCertificate{Address: addr, Certificate: ck}

@@ -125,7 +125,7 @@ func (ev *evaluator) decodeMessage(content *hcl.BodyContent, spec *msgSpec, m pr
 			}
 		}
 		if err := setField(m, fd, v); err != nil {
-			diags = append(diags, attrError(attr, err))
+			diags = append(diags, attrError(attr, redact(err, sens)))
 		}
 	}
 	seen := map[string]*hcl.Block{}
@@ -298,6 +298,20 @@ func attrError(attr *hcl.Attribute, err error) *hcl.Diagnostic {
 		Detail:   err.Error(),
 		Subject:  attr.Expr.Range().Ptr(),
 	}
+}
+
+// redact replaces the detail of an error about a sensitive value, which
+// may quote the value, by one that does not.
+func redact(err error, sensitive bool) error {
+	if !sensitive {
+		return err
+	}
+	summary := "Invalid value"
+	var ve *valueError
+	if asValueError(err, &ve) {
+		summary = ve.summary
+	}
+	return &valueError{summary: summary, detail: "The value is sensitive, so it is not shown here."}
 }
 
 // valueError is a conversion failure with the diagnostic summary it deserves.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"strings"
 	"path/filepath"
 	"testing"
 )
@@ -155,4 +156,28 @@ func TestVariableValidationUsesFinalValue(t *testing.T) {
 	}
 	_, diags := Load(dir, Options{Environ: []string{"SOZU_VAR_n=2"}})
 	checkDiags(t, diags, []wantDiag{errAt("n must be above 5.", "main.hcl:5:21")})
+}
+
+func TestSensitiveValueNotInDiagnostics(t *testing.T) {
+	dir := writeConfig(t, map[string]string{"main.hcl": `variable "algo" {
+  sensitive = true
+  default   = "SECRET_ALGO"
+}
+variable "addr" {
+  sensitive = true
+  default   = "SECRET:ADDR"
+}
+cluster "c" {
+  load_balancing = var.algo
+  backend "b" { address = var.addr }
+}
+`})
+	_, diags := Load(dir, Options{Environ: []string{}})
+	checkDiags(t, diags, []wantDiag{
+		errAt("The value is sensitive", "main.hcl:10:20"),
+		errAt("The value is sensitive", "main.hcl:11:27"),
+	})
+	if s := describe(diags); strings.Contains(s, "SECRET") {
+		t.Errorf("diagnostics show a sensitive value:%s", s)
+	}
 }
