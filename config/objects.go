@@ -630,7 +630,6 @@ func (ld *loader) decodeHTTPFrontend(blk *hcl.Block, https bool, cd *clusterDecl
 	ld.register(obj)
 }
 
-
 type tcpFrontDecl struct {
 	obj *Object
 	msg *sozupb.RequestTcpFrontend
