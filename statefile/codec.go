@@ -235,25 +235,41 @@ func readAll(r io.Reader) ([]byte, error) {
 // MaxRecordSize bytes or more (a *RecordError wrapping a
 // *RecordTooLargeError).
 func Encode(w io.Writer, recs []*sozupb.WorkerRequest) error {
-	var buf bytes.Buffer
-	var offset int64
+	// Records are gathered in chunks, so that a large file is not copied
+	// over and over as one buffer grows, and written once all are known to
+	// be fine.
+	const chunkSize = 1 << 20
+	var (
+		chunks  [][]byte
+		scratch []byte
+		offset  int64
+	)
 	for i, rec := range recs {
-		b, err := MarshalRecord(rec)
-		if err != nil {
-			return &RecordError{Index: i + 1, Offset: offset, Err: err}
+		if rec == nil {
+			return &RecordError{Index: i + 1, Offset: offset, Err: errors.New("nil record")}
 		}
-		size := len(b) + len(terminator)
-		if size >= MaxRecordSize {
+		var err error
+		scratch, err = encoder{}.appendMessage(scratch[:0], rec.ProtoReflect())
+		if err != nil {
+			return &RecordError{Index: i + 1, Offset: offset, Err: fmt.Errorf("encoding record %q: %w", rec.GetId(), err)}
+		}
+		scratch = append(scratch, terminator...)
+		if len(scratch) >= MaxRecordSize {
 			return &RecordError{Index: i + 1, Offset: offset, Err: &RecordTooLargeError{
-				ID: rec.GetId(), Object: Describe(rec.GetContent()), Size: size,
+				ID: rec.GetId(), Object: Describe(rec.GetContent()), Size: len(scratch),
 			}}
 		}
-		buf.Write(b)
-		buf.WriteString(terminator)
-		offset += int64(size)
+		if n := len(chunks); n == 0 || cap(chunks[n-1])-len(chunks[n-1]) < len(scratch) {
+			chunks = append(chunks, make([]byte, 0, max(chunkSize, len(scratch))))
+		}
+		last := &chunks[len(chunks)-1]
+		*last = append(*last, scratch...)
+		offset += int64(len(scratch))
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("writing state records: %w", err)
+	for _, c := range chunks {
+		if _, err := w.Write(c); err != nil {
+			return fmt.Errorf("writing state records: %w", err)
+		}
 	}
 	return nil
 }

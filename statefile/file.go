@@ -1,7 +1,6 @@
 package statefile
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -148,20 +147,25 @@ func Write(path string, s *state.State) error {
 // WriteRequests saves reqs to path as a state file for Sōzu's load_state
 // (a bulk load), with ids "SAVE-0", "SAVE-1", ...; see Write.
 func WriteRequests(path string, reqs []*sozupb.Request) error {
-	var buf bytes.Buffer
-	if err := Encode(&buf, Records(reqs)); err != nil {
-		return fmt.Errorf("state file %s: %w", path, err)
+	var encodeErr error
+	err := writeFileAtomic(path, FileMode, func(w io.Writer) error {
+		// Encode writes nothing unless every record is fine.
+		encodeErr = Encode(w, Records(reqs))
+		return encodeErr
+	})
+	if encodeErr != nil {
+		return fmt.Errorf("state file %s: %w", path, encodeErr)
 	}
-	if err := writeFileAtomic(path, buf.Bytes(), FileMode); err != nil {
+	if err != nil {
 		return fmt.Errorf("writing state file: %w", err)
 	}
 	return nil
 }
 
-// writeFileAtomic writes data to a temporary file next to path, syncs it,
+// writeFileAtomic lets write fill a temporary file next to path, syncs it,
 // and renames it over path, so that readers see the old file or the new one,
 // never a part. The temporary file is removed on any failure.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) (err error) {
+func writeFileAtomic(path string, mode os.FileMode, write func(io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -179,7 +183,7 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) (err error) {
 	if err = tmp.Chmod(mode); err != nil {
 		return err
 	}
-	if _, err = tmp.Write(data); err != nil {
+	if err = write(tmp); err != nil {
 		return err
 	}
 	if err = tmp.Sync(); err != nil {
