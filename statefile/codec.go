@@ -41,10 +41,12 @@ type RecordError struct {
 	Err    error
 }
 
+// Error returns "record N (byte OFFSET): " followed by the cause.
 func (e *RecordError) Error() string {
 	return fmt.Sprintf("record %d (byte %d): %v", e.Index, e.Offset, e.Err)
 }
 
+// Unwrap returns the cause, for errors.Is and errors.As.
 func (e *RecordError) Unwrap() error { return e.Err }
 
 // RecordTooLargeError reports a record that Sōzu's load_state could not
@@ -55,6 +57,7 @@ type RecordTooLargeError struct {
 	Size   int    // the record's size in bytes, terminator included
 }
 
+// Error names the record, its object and its size.
 func (e *RecordTooLargeError) Error() string {
 	return fmt.Sprintf("%s (%s) is %d bytes; Sōzu's load_state reads only records under %d bytes",
 		e.ID, e.Object, e.Size, MaxRecordSize)

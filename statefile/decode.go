@@ -26,6 +26,7 @@ type syntaxError struct {
 	msg    string
 }
 
+// Error returns the field path, the problem and its offset in the record.
 func (e *syntaxError) Error() string {
 	var b strings.Builder
 	if len(e.path) > 0 {

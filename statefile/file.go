@@ -36,6 +36,7 @@ type LargeRecord struct {
 	Size   int    // bytes in the file, terminator included
 }
 
+// String describes the record and the limit it exceeds.
 func (l LargeRecord) String() string {
 	return fmt.Sprintf("record %d (%s, %s) is %d bytes; Sōzu's load_state reads only records under %d bytes",
 		l.Index, l.ID, l.Object, l.Size, MaxRecordSize)
@@ -52,6 +53,7 @@ type SkippedRecord struct {
 	Err    error  // the rejection, usually a *state.Error
 }
 
+// String describes the record and why it was skipped.
 func (s SkippedRecord) String() string {
 	return fmt.Sprintf("record %d (%s, %s) skipped: %v", s.Index, s.ID, s.Object, s.Err)
 }
