@@ -1,0 +1,4 @@
+sozu {
+  socket = "/run/sozu/sozu.sock"
+  manage = ["listeners", "clusterz"]
+}
