@@ -290,3 +290,30 @@ func TestSeveralFiles(t *testing.T) {
 	_, diags := Load(dir, Options{Environ: []string{}})
 	checkDiags(t, diags, []wantDiag{errAt("Duplicate cluster", "c.hcl:1:9")})
 }
+
+func TestLocalsReferringToListenersAndClusters(t *testing.T) {
+	dir := writeConfig(t, map[string]string{"main.hcl": `
+locals {
+  port   = 80
+  web    = listener.http.web
+  host   = "${local.name}.example.com"
+  name   = cluster.api.cluster_id
+  banner = "${local.web.address} ${local.port}"
+}
+listener "http" "web" { address = "0.0.0.0:${local.port}" }
+cluster "api" {
+  www_authenticate = local.banner
+  http_frontend {
+    listener = local.web
+    hostname = local.host
+  }
+}
+`})
+	cfg := mustLoad(t, dir, Options{})
+	if got := cfg.Desired.Clusters["api"].GetWwwAuthenticate(); got != "0.0.0.0:80 80" {
+		t.Errorf("www_authenticate = %q", got)
+	}
+	if cfg.Desired.HTTPFrontends["0.0.0.0:80;api.example.com;P"] == nil {
+		t.Errorf("frontend missing; have %v", cfg.Desired.HTTPFrontends)
+	}
+}

@@ -430,16 +430,9 @@ func (ld *loader) run(files []*hcl.File) {
 	ctx.Variables["var"] = cty.ObjectVal(varVals)
 	ld.addAll(checkValidations(vars, order, ctx))
 
-	for _, blk := range localBlocks {
-		if attrs, d := blk.Body.JustAttributes(); !d.HasErrors() {
-			for name := range attrs {
-				ld.ev.localNames = append(ld.ev.localNames, name)
-			}
-		}
-	}
-	sort.Strings(ld.ev.localNames)
-	_, d = evalLocals(localBlocks, ctx, ld.ev)
-	ld.addAll(d)
+	locals := newLocals(localBlocks, ctx, ld.ev)
+	ld.ev.localNames = locals.names()
+	ld.addAll(locals.evalEarly())
 
 	ld.decodeSozu(sozuBlocks)
 
@@ -494,6 +487,7 @@ func (ld *loader) run(files []*hcl.File) {
 		}
 	}
 	ctx.Variables["cluster"] = cty.ObjectVal(clusterVals)
+	ld.addAll(locals.evalDeferred())
 	// Clusters first, so that top-level frontends can name any of them.
 	for _, blk := range objects {
 		if blk.Type == blockCluster {

@@ -354,94 +354,149 @@ func checkValidations(vars map[string]*variable, order []string, base *hcl.EvalC
 
 // local is one named value of a locals block.
 type local struct {
-	attr  *hcl.Attribute
-	state int // 0 pending, 1 in progress, 2 done
+	attr     *hcl.Attribute
+	state    int  // 0 pending, 1 in progress, 2 done
+	deferred bool // refers to listeners or clusters: evaluated once they exist
 }
 
-// evalLocals evaluates every local value, each after the locals it refers
-// to; a reference cycle is an error on each local of the cycle.
-func evalLocals(blocks []*hcl.Block, ctx *hcl.EvalContext, ev *evaluator) (map[string]cty.Value, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
-	locals := map[string]*local{}
-	var order []string
+// localValues evaluates the locals blocks. Locals are evaluated before
+// listeners and clusters are decoded (dynamic listener blocks may use
+// them), except those that refer to listener or cluster, directly or
+// through another local: they are evaluated by evalDeferred, once those
+// references are in scope.
+type localValues struct {
+	ctx    *hcl.EvalContext
+	ev     *evaluator
+	locals map[string]*local
+	order  []string
+	values map[string]cty.Value
+	diags  hcl.Diagnostics
+	late   bool // evaluating deferred locals
+}
+
+func newLocals(blocks []*hcl.Block, ctx *hcl.EvalContext, ev *evaluator) *localValues {
+	lv := &localValues{ctx: ctx, ev: ev, locals: map[string]*local{}, values: map[string]cty.Value{}}
 	for _, blk := range blocks {
 		// A locals block declares arbitrary names: it has no schema by nature.
 		attrs, d := blk.Body.JustAttributes()
-		diags = append(diags, d...)
+		lv.diags = append(lv.diags, d...)
 		sorted := make([]*hcl.Attribute, 0, len(attrs))
 		for _, a := range attrs {
 			sorted = append(sorted, a)
 		}
 		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Range.Start.Byte < sorted[j].Range.Start.Byte })
 		for _, a := range sorted {
-			if prev, ok := locals[a.Name]; ok {
-				diags = append(diags, &hcl.Diagnostic{
+			if prev, ok := lv.locals[a.Name]; ok {
+				lv.diags = append(lv.diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError, Summary: "Duplicate local value",
 					Detail:  fmt.Sprintf("Local value %q was already defined at %s.", a.Name, prev.attr.NameRange),
 					Subject: a.NameRange.Ptr(),
 				})
 				continue
 			}
-			locals[a.Name] = &local{attr: a}
-			order = append(order, a.Name)
+			lv.locals[a.Name] = &local{attr: a}
+			lv.order = append(lv.order, a.Name)
 		}
 	}
-	values := map[string]cty.Value{}
-	ctx.Variables["local"] = cty.EmptyObjectVal
-	var visit func(name string, stack []string)
-	visit = func(name string, stack []string) {
-		l := locals[name]
-		switch l.state {
-		case 2:
-			return
-		case 1:
-			i := 0
-			for i < len(stack) && stack[i] != name {
-				i++
-			}
-			cycle := append(append([]string(nil), stack[i:]...), name)
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Cycle in local values",
-				Detail:  "Local values refer to each other in a cycle: local." + strings.Join(cycle, " → local.") + ".",
-				Subject: l.attr.Expr.Range().Ptr(),
-			})
-			return
-		}
-		l.state = 1
-		broken := false
-		for _, tr := range l.attr.Expr.Variables() {
-			if tr.RootName() != "local" || len(tr) < 2 {
-				continue
-			}
-			step, ok := tr[1].(hcl.TraverseAttr)
-			if !ok {
-				continue
-			}
-			if _, ok := locals[step.Name]; !ok {
-				continue // reported when the expression is evaluated
-			}
-			before := len(diags)
-			visit(step.Name, append(stack, name))
-			if len(diags) > before || locals[step.Name].state != 2 {
-				broken = true
-			}
-		}
-		l.state = 2
-		if broken {
-			values[name] = cty.DynamicVal
-			ctx.Variables["local"] = cty.ObjectVal(values)
-			return
-		}
-		v, d := l.attr.Expr.Value(ctx)
-		diags = append(diags, ev.explain(l.attr.Expr, d)...)
-		if d.HasErrors() {
-			v = cty.DynamicVal
-		}
-		values[name] = v
-		ctx.Variables["local"] = cty.ObjectVal(values)
+	return lv
+}
+
+// names returns the declared local names, sorted.
+func (lv *localValues) names() []string {
+	out := append([]string(nil), lv.order...)
+	sort.Strings(out)
+	return out
+}
+
+// evalEarly evaluates every local that does not refer to listeners or
+// clusters.
+func (lv *localValues) evalEarly() hcl.Diagnostics {
+	lv.ctx.Variables["local"] = cty.EmptyObjectVal
+	for _, name := range lv.order {
+		lv.visit(name, nil)
 	}
-	for _, name := range order {
-		visit(name, nil)
+	return lv.diags
+}
+
+// evalDeferred evaluates the locals that evalEarly left for later.
+func (lv *localValues) evalDeferred() hcl.Diagnostics {
+	lv.diags = nil
+	lv.late = true
+	for _, name := range lv.order {
+		if l := lv.locals[name]; l.deferred {
+			l.state = 0
+		}
 	}
-	return values, diags
+	for _, name := range lv.order {
+		lv.visit(name, nil)
+	}
+	return lv.diags
+}
+
+func (lv *localValues) set(name string, v cty.Value) {
+	lv.values[name] = v
+	lv.ctx.Variables["local"] = cty.ObjectVal(lv.values)
+}
+
+func (lv *localValues) visit(name string, stack []string) {
+	l := lv.locals[name]
+	switch l.state {
+	case 2:
+		return
+	case 1:
+		i := 0
+		for i < len(stack) && stack[i] != name {
+			i++
+		}
+		cycle := append(append([]string(nil), stack[i:]...), name)
+		lv.diags = append(lv.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Cycle in local values",
+			Detail:  "Local values refer to each other in a cycle: local." + strings.Join(cycle, " → local.") + ".",
+			Subject: l.attr.Expr.Range().Ptr(),
+		})
+		return
+	}
+	l.state = 1
+	broken := false
+	for _, tr := range l.attr.Expr.Variables() {
+		root := tr.RootName()
+		if !lv.late && (root == "listener" || root == "cluster") {
+			l.deferred = true
+			continue
+		}
+		if root != "local" || len(tr) < 2 {
+			continue
+		}
+		step, ok := tr[1].(hcl.TraverseAttr)
+		if !ok {
+			continue
+		}
+		dep, ok := lv.locals[step.Name]
+		if !ok {
+			continue // reported when the expression is evaluated
+		}
+		before := len(lv.diags)
+		lv.visit(step.Name, append(stack, name))
+		if len(lv.diags) > before || dep.state != 2 {
+			broken = true
+		}
+		if dep.deferred && !lv.late {
+			l.deferred = true
+		}
+	}
+	l.state = 2
+	if broken {
+		lv.set(name, cty.DynamicVal)
+		return
+	}
+	if l.deferred && !lv.late {
+		lv.set(name, cty.DynamicVal) // known once listeners and clusters are
+		return
+	}
+	v, d := l.attr.Expr.Value(lv.ctx)
+	lv.diags = append(lv.diags, lv.ev.explain(l.attr.Expr, d)...)
+	if d.HasErrors() {
+		v = cty.DynamicVal
+	}
+	lv.set(name, v)
 }
