@@ -55,6 +55,15 @@ func TestCertificateDiagnostics(t *testing.T) {
   certificate = file("certs/nope.pem")
   key         = file("certs/api.key")
 }`, []wantDiag{errAt("cannot read file certs/nope.pem", "main.hcl:4:17")}},
+		{"missing key", httpsListener + `certificate "x" {
+  listener    = listener.https.tls
+  certificate = file("certs/api.pem")
+}`, []wantDiag{errAt(`The argument "key" is required`, "main.hcl:2:17")}},
+		{"null key", httpsListener + `certificate "x" {
+  listener    = listener.https.tls
+  certificate = file("certs/api.pem")
+  key         = null
+}`, []wantDiag{errAt("Missing required value", "main.hcl:5:17")}},
 		{"expired", httpsListener + certBlock("old", "expired", "expired", ""), []wantDiag{warnAt("Expired certificate", "main.hcl:4:17")}},
 		{"on an http listener", `listener "http" "tls" { address = "0.0.0.0:443" }
 certificate "x" {

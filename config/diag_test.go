@@ -103,6 +103,10 @@ cluster "a" {
     hostname = "a.example.com"
   }
 }`, []wantDiag{errAt("Invalid socket address", "main.hcl:1:35")}},
+		{"null listener address", `listener "http" "web" { address = null }`, []wantDiag{errAt("Missing required value", "main.hcl:1:35")}},
+		{"null backend address", `cluster "a" {
+  backend "b" { address = null }
+}`, []wantDiag{errAt("Missing required value", "main.hcl:2:27")}},
 		{"bad listener protocol", `listener "htp" "web" { address = "0.0.0.0:80" }`, []wantDiag{errAt(`Did you mean "http"?`, "main.hcl:1:10")}},
 		{"duplicate cluster", "cluster \"a\" {}\ncluster \"a\" {}\n", []wantDiag{errAt("Duplicate cluster", "main.hcl:2:9")}},
 		{"duplicate backend", `cluster "a" {

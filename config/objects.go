@@ -217,7 +217,13 @@ func (ld *loader) listenerAddress(content *hcl.BodyContent, obj *Object) *sozupb
 	}
 	v, sens, d := ld.ev.value(addrAttr.Expr, obj, "address", false)
 	ld.addAll(d)
-	if d.HasErrors() || v.IsNull() {
+	if d.HasErrors() {
+		return nil
+	}
+	if v.IsNull() {
+		if !obj.failed {
+			ld.add(attrError(addrAttr, &valueError{summary: "Missing required value", detail: "\"address\" is required and cannot be null."}))
+		}
 		return nil
 	}
 	if v.Type() != cty.String {
@@ -722,6 +728,9 @@ func (ld *loader) decodeCertificate(blk *hcl.Block) {
 	}
 	certAttr := content.Attributes["certificate"]
 	keyAttr := content.Attributes["key"]
+	if certAttr == nil || keyAttr == nil || ck.Certificate == nil || ck.Key == nil {
+		return // reported by the schema, or null
+	}
 	cert, err := parseLeaf(ck.GetCertificate())
 	if err != nil {
 		ld.add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid certificate", Detail: err.Error(), Subject: certAttr.Expr.Range().Ptr()})

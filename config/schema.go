@@ -113,7 +113,13 @@ func (ev *evaluator) decodeMessage(content *hcl.BodyContent, spec *msgSpec, m pr
 		}
 		v, sens, d := ev.value(attr.Expr, obj, prefix+as.Name, spec.sensitive[as.Name])
 		diags = append(diags, d...)
-		if d.HasErrors() || v.IsNull() {
+		if d.HasErrors() {
+			continue
+		}
+		if v.IsNull() {
+			if as.Required && (obj == nil || !obj.failed) {
+				diags = append(diags, attrError(attr, &valueError{summary: "Missing required value", detail: fmt.Sprintf("%q is required and cannot be null.", as.Name)}))
+			}
 			continue
 		}
 		if vals != nil {
