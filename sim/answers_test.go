@@ -46,6 +46,11 @@ func TestAnswerSequences(t *testing.T) {
 		{"clusters hashes", nil, hashesReq(), 1, true, "Successfully queried clusters"},
 		{"cluster by id", nil, &sozupb.Request{RequestType: &sozupb.Request_QueryClusterById{QueryClusterById: "a"}}, 1, true, "Successfully queried clusters"},
 		{"logging", nil, &sozupb.Request{RequestType: &sozupb.Request_Logging{Logging: "info"}}, 1, true, "Successfully applied"},
+		{"logging by module", nil, &sozupb.Request{RequestType: &sozupb.Request_Logging{Logging: "WARN,sozu=debug,lib=/regex"}}, 1, true, "Successfully applied"},
+		{"logging with a bad level", nil, &sozupb.Request{RequestType: &sozupb.Request_Logging{Logging: "loud"}}, 0, false,
+			"Error parsing logging filter:\n- Invalid log level: loud"},
+		{"logging with bad directives", nil, &sozupb.Request{RequestType: &sozupb.Request_Logging{Logging: "a=b=c,x=noisy/r/s"}}, 0, false,
+			"Error parsing logging filter:\n- Too many '/'s: a=b=c,x=noisy/r/s; Too many '='s: a=b=c; Invalid log level: x=noisy"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -111,7 +111,15 @@ func (s *Simulator) handle(req *sozupb.Request) (answers []*sozupb.Response, dro
 	case *sozupb.Request_QueryClusterById, *sozupb.Request_QueryClustersByDomain,
 		*sozupb.Request_QueryClustersHashes, *sozupb.Request_QueryCertificatesFromWorkers:
 		return []*sozupb.Response{processing(msgQuerying), ok(msgQueried, s.query(req))}, false
-	case *sozupb.Request_Logging, *sozupb.Request_ConfigureMetrics,
+	case *sozupb.Request_Logging:
+		// The main process parses the filter first; one it refuses is
+		// answered at once, without a census entry or a worker.
+		if errs := loggingSpecErrors(r.Logging); len(errs) > 0 {
+			return []*sozupb.Response{failure("Error parsing logging filter:\n- " + strings.Join(errs, "; "))}, false
+		}
+		s.census(req)
+		return []*sozupb.Response{processing(msgProcessing), ok(msgAppliedAll, nil)}, false
+	case *sozupb.Request_ConfigureMetrics,
 		*sozupb.Request_SetMaxConnectionsPerIp, *sozupb.Request_QueryMaxConnectionsPerIp:
 		// Runtime settings: the main state ignores them, every worker takes them.
 		s.census(req)
@@ -287,9 +295,50 @@ func (s *Simulator) saveState(path string) *sozupb.Response {
 		return failure(fmt.Sprintf("Cannot get Sōzu working directory: %v", err))
 	}
 	if err := statefile.Write(abs, s.main); err != nil {
-		return failure(fmt.Sprintf("Cannot create file at path %s: %v", abs, err))
+		return failure(fmt.Sprintf("Cannot create file at path %s: %s", abs, ioErrorText(err)))
 	}
 	return ok(fmt.Sprintf("Saved %d config messages to %s", len(s.main.Requests()), abs), nil)
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// loggingSpecErrors checks a logging filter as Sōzu's main process does
+// before it changes any level (command/src/logging/logs.rs,
+// parse_logging_spec): "directive,directive/regex", where a directive is a
+// level, or a module name with "=" and an optional level; levels are off,
+// error, warn, info, debug and trace in any case. It returns Sōzu's error
+// texts, none for a valid filter.
+func loggingSpecErrors(spec string) []string {
+	var errs []string
+	parts := strings.Split(spec, "/")
+	if len(parts) > 2 {
+		errs = append(errs, "Too many '/'s: "+spec)
+	}
+	level := func(s string) bool {
+		for _, name := range []string{"off", "error", "warn", "info", "debug", "trace"} {
+			if strings.EqualFold(s, name) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, d := range strings.Split(parts[0], ",") {
+		if d == "" {
+			continue
+		}
+		fields := strings.Split(d, "=")
+		switch {
+		case len(fields) == 1:
+			if !level(fields[0]) {
+				errs = append(errs, "Invalid log level: "+d)
+			}
+		case len(fields) == 2:
+			if v := strings.TrimSpace(fields[1]); v != "" && !level(v) {
+				errs = append(errs, "Invalid log level: "+d)
+			}
+		default:
+			errs = append(errs, "Too many '='s: "+d)
+		}
+	}
+	return errs
+}

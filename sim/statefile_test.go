@@ -110,7 +110,11 @@ func TestLoadStateFailures(t *testing.T) {
 		applied  bool // whether cluster "a" is there afterwards
 	}{
 		{"missing file", filepath.Join(dir, "nope"), 0, "Cannot find file at path", false},
-		{"record that does not parse", write("bad", good+"{not json}\n\x00"), 1, "saved state parse error", true},
+		{"record that does not parse", write("bad", good+"{not json}\n\x00"+good), 1, "Error consuming load state message", true},
+		{"empty record", write("hole", good+"\x00"), 1, "Error consuming load state message", true},
+		{"record missing a required field", write("partial", `{"id":"0","content":{"request_type":{"ADD_CLUSTER":{"sticky_session":false}}}}`+"\n\x00"), 1,
+			"Error consuming load state message", false},
+		{"directory", dir, 1, "Error reading the saved state file: Is a directory (os error 21)", false},
 		{"record without terminator", write("unterminated", good+`{"id":"x"}`), 1, "Error consuming load state message", true},
 		{"record too big", write("big", good+`{"id":"`+strings.Repeat("x", 100_000)+`"}`+"\n\x00"), 1, "Error consuming load state message", true},
 		{"empty file", write("empty", ""), 2, "Successfully loaded state from path", false},
