@@ -238,8 +238,11 @@ func (ld *loader) listenerAddress(content *hcl.BodyContent, obj *Object) *sozupb
 	return addr
 }
 
-// checkTLS checks an HTTPS listener's TLS settings as Sōzu's workers will
-// use them.
+// checkTLS checks an HTTPS listener's TLS settings as Sōzu will use them:
+// ALPN values are those its listener patches accept (Sōzu 2.1.0
+// command/src/state.rs:2725-2735; an add is not checked there, so a bad
+// value would only fail later), and workers honour only TLS 1.2 and 1.3
+// (lib/src/https.rs:1442-1460).
 func (ld *loader) checkTLS(l *sozupb.HttpsListenerConfig, content *hcl.BodyContent) {
 	if a, ok := content.Attributes["alpn_protocols"]; ok {
 		for _, p := range l.GetAlpnProtocols() {
@@ -344,7 +347,7 @@ func (ld *loader) decodeCluster(blk *hcl.Block) {
 }
 
 // defaultWeight is the backend weight Sōzu's TOML loader gives a backend
-// that sets none (command/src/config.rs, BackendConfig).
+// that sets none (Sōzu 2.1.0 command/src/config.rs:2504 and 2650).
 const defaultWeight = 100
 
 func (ld *loader) decodeBackend(cd *clusterDecl, blk *hcl.Block) {
@@ -498,8 +501,8 @@ type httpFrontDecl struct {
 }
 
 // pathKinds are the attributes that write a frontend's path rule. A
-// frontend without one matches every path: Sōzu's own loaders give such a
-// frontend the prefix "" (command/src/config.rs, FileClusterFrontendConfig).
+// frontend without one matches every path: Sōzu's TOML loader gives such a
+// frontend the prefix "" (Sōzu 2.1.0 command/src/config.rs:1704-1705).
 var pathKinds = []struct {
 	attr string
 	kind sozupb.PathRuleKind
