@@ -3,6 +3,7 @@ package statefile
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,7 +118,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"minus zero signed", `{"id":"x","content":{"request_type":{"CONFIGURE_METRICS":-0}}}` + "\x00", 1, 0, "expected an integer, found -0"},
 		{"leading zero", `{"id":"x","content":{"request_type":{"UPGRADE_WORKER":01}}}` + "\x00", 1, 0, "leading zero"},
 		{"deep nesting", `{"id":"x","zz":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `,"content":{"request_type":null}}` + "\x00", 1, 0, "nested more than"},
-		{"unknown enum value", `{"id":"x","content":{"request_type":{"CONFIGURE_METRICS":7}}}` + "\x00", 1, 0, "7 is not a value of enum MetricsConfiguration"},
+		{"enum beyond i32", `{"id":"x","content":{"request_type":{"CONFIGURE_METRICS":2147483648}}}` + "\x00", 1, 0, "out of range"},
 		{"not an object", "[]\n\x00", 1, 0, "expected an object"},
 		{"bad byte", `{"id":"x","content":{"request_type":{"ADD_CLUSTER":{"cluster_id":"d","sticky_session":false,"https_redirect":false,"load_balancing":0,"udp":{"health":{"udp_probe_payload":[256]}}}}}}` + "\x00", 1, 0, "out of range"},
 		{"null repeated", `{"id":"x","content":{"request_type":{"ADD_TCP_FRONTEND":{"cluster_id":"d","address":{"ip":{"inner":{"V4":0}},"port":1},"tags":null}}}}` + "\x00", 1, 0, "expected"},
@@ -166,6 +167,41 @@ func TestDecodeTolerates(t *testing.T) {
 	}
 	if r.GetContent().GetAddTcpFrontend().Tags != nil {
 		t.Errorf("tags: %v", r.GetContent().GetAddTcpFrontend().Tags)
+	}
+}
+
+// TestUnnamedEnumValues checks that enum numbers the schema does not name
+// are read and written back unchanged, in place: Sōzu holds enums as plain
+// i32 and reads any of them (a newer Sōzu may write values this schema
+// lacks), so refusing them would refuse files Sōzu loads.
+func TestUnnamedEnumValues(t *testing.T) {
+	in := `{"id":"a","content":{"request_type":{"CONFIGURE_METRICS":7}}}` + "\n\x00" +
+		`{"id":"b","content":{"request_type":{"ADD_CLUSTER":{"cluster_id":"c","sticky_session":false,"https_redirect":false,"proxy_protocol":9,"load_balancing":42,"answer_503":null,"load_metric":-3,"http2":null,"answers":{},"https_redirect_port":null,"authorized_hashes":[],"www_authenticate":null,"max_connections_per_ip":null,"retry_after":null,"health_check":null,"udp":null}}}}` + "\n\x00" +
+		`{"id":"c","content":{"request_type":{"ADD_CERTIFICATE":{"address":{"ip":{"inner":{"V4":0}},"port":443},"certificate":{"certificate":"x","certificate_chain":[],"key":"k","versions":[4,9,-1,5],"names":[]},"expired_at":null}}}}` + "\n\x00"
+	recs, err := Decode(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recs[0].GetContent().GetConfigureMetrics(); got != 7 {
+		t.Errorf("configure_metrics = %d, want 7", got)
+	}
+	c := recs[1].GetContent().GetAddCluster()
+	if c.GetLoadBalancing() != 42 || c.GetProxyProtocol() != 9 || c.GetLoadMetric() != -3 {
+		t.Errorf("cluster enums: %v", c)
+	}
+	var versions []int32
+	for _, v := range recs[2].GetContent().GetAddCertificate().GetCertificate().GetVersions() {
+		versions = append(versions, int32(v))
+	}
+	if fmt.Sprint(versions) != "[4 9 -1 5]" {
+		t.Errorf("versions = %v, want [4 9 -1 5] in order", versions)
+	}
+	var out bytes.Buffer
+	if err := Encode(&out, recs); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != in {
+		t.Errorf("Encode(Decode(in)) =\n%s\nwant\n%s", out.String(), in)
 	}
 }
 

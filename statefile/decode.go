@@ -487,15 +487,12 @@ func (d *decoder) singular(fd protoreflect.FieldDescriptor, out []byte) ([]byte,
 		}
 		return protowire.AppendBytes(protowire.AppendTag(out, num, protowire.BytesType), b), nil
 	case protoreflect.EnumKind:
-		start := d.pos
+		// Sōzu holds every enum as a plain i32 and reads any value, named
+		// or not (a newer Sōzu may write one this schema lacks); so does
+		// the Go message, which keeps the number as it is.
 		n, err := d.integer(math.MinInt32, math.MaxInt32)
 		if err != nil {
 			return nil, err
-		}
-		if fd.Enum().Values().ByNumber(protoreflect.EnumNumber(n)) == nil {
-			d.pos = start
-			d.skipSpace()
-			return nil, d.errorf("%d is not a value of enum %s", n, fd.Enum().Name())
 		}
 		return protowire.AppendVarint(protowire.AppendTag(out, num, protowire.VarintType), uint64(n)), nil
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:

@@ -18,7 +18,8 @@
 //     with oneofs after the other fields;
 //   - a oneof is an object with one key, the Rust variant name in
 //     SCREAMING_SNAKE_CASE ("ADD_CLUSTER", "LOGGING", "V4"), or null;
-//   - enums are integers; bytes are arrays of numbers;
+//   - enums are integers (any 32-bit number reads, named by the schema or
+//     not, as in Sōzu); bytes are arrays of numbers;
 //   - unset optional fields are null; repeated fields are arrays and maps
 //     are objects sorted by key, empty ones included.
 //
