@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/sozu"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
@@ -23,17 +25,40 @@ const (
 	msgQueried        = "Successfully queried clusters"
 )
 
-// countName is the name Sōzu's request census gives a verb ("AddCluster").
-func countName(req *sozupb.Request) string {
-	v := sozu.Verb(req)
-	var b strings.Builder
-	for _, part := range strings.Split(v, "_") {
-		if part == "" {
-			continue
+// countNames maps each field of Request's request_type oneof to the name
+// Sōzu's request census gives the verb ("AddCluster"): the field's name in
+// upper camel case (command/src/proto/display.rs, format_request_type).
+var countNames = func() map[protoreflect.FieldNumber]string {
+	fields := requestOneof.Fields()
+	names := make(map[protoreflect.FieldNumber]string, fields.Len())
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		var b strings.Builder
+		for _, part := range strings.Split(string(fd.Name()), "_") {
+			if part == "" {
+				continue
+			}
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 		}
-		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		names[fd.Number()] = b.String()
 	}
-	return b.String()
+	return names
+}()
+
+// requestOneof is the request_type oneof of Request.
+var requestOneof = (&sozupb.Request{}).ProtoReflect().Descriptor().Oneofs().ByName("request_type")
+
+// countName is the name Sōzu's request census gives a verb ("AddCluster"),
+// "" for a request without one.
+func countName(req *sozupb.Request) string {
+	if req == nil {
+		return ""
+	}
+	fd := req.ProtoReflect().WhichOneof(requestOneof)
+	if fd == nil {
+		return ""
+	}
+	return countNames[fd.Number()]
 }
 
 // census counts a request dispatched on the main state. Sōzu inserts 1 for

@@ -39,50 +39,119 @@ func (s *Simulator) loadState(path string) []*sozupb.Response {
 	if err != nil {
 		return append(answers, failure("Error reading the saved state file: "+ioErrorText(err)))
 	}
-	okCount, errCount := 0, 0
+	// The main process reads and dispatches the records here while each
+	// worker applies the accepted ones in its own goroutine, in file order:
+	// a worker's copy of the state and its proxies belong to it alone (s.mu
+	// is held throughout), so the outcome is the one of a sequential replay.
+	r := s.startReplay()
+	var fail *sozupb.Response
 	for len(data) > 0 {
 		end := bytes.IndexByte(data, 0)
 		if end < 0 || end+1 >= statefile.MaxRecordSize {
 			// No terminator before the end of the file, or a record too big
 			// for Sōzu's reader.
-			return append(answers, failure(msgConsumeFailed))
+			fail = failure(msgConsumeFailed)
+			break
 		}
-		record := data[:end+1] // the NUL included
+		record := data[:end] // without its NUL
 		data = data[end+1:]
-		wr, err := statefile.UnmarshalRecord(record[:len(record)-1])
+		wr, err := statefile.UnmarshalRecord(record)
 		if err != nil {
 			// Sōzu's record parser (nom's many0 over NUL-terminated JSON)
 			// stops quietly at a record it cannot decode; the read loop then
 			// finds the rest of the file unconsumed and gives up with the
 			// same words as for a missing terminator (command/src/parser.rs,
 			// bin/src/command/requests.rs load_state).
-			return append(answers, failure(msgConsumeFailed))
+			fail = failure(msgConsumeFailed)
+			break
 		}
-		{
-			req := wr.GetContent()
-			if req == nil {
-				req = &sozupb.Request{}
-			}
-			if req.GetRequestType() != nil {
-				s.census(req)
-			}
-			if err := s.main.Apply(req); err != nil {
-				continue
-			}
-			for _, w := range s.workers {
-				if w.apply(req) != nil {
-					errCount++
-				} else {
-					okCount++
-				}
-			}
+		req := wr.GetContent()
+		if req == nil {
+			req = &sozupb.Request{}
 		}
+		if req.GetRequestType() != nil {
+			s.census(req)
+		}
+		if s.main.Apply(req) != nil {
+			continue // rejected records are skipped and not counted
+		}
+		r.add(req)
+	}
+	okCount, errCount := r.wait()
+	if fail != nil {
+		return append(answers, fail)
 	}
 	answers = append(answers, processing("Applying state file..."))
 	if errCount == 0 {
 		return append(answers, ok(fmt.Sprintf("Successfully loaded state from path %s, %d ok messages, 0 errors", path, okCount), nil))
 	}
 	return append(answers, failure(fmt.Sprintf("loading state: %d ok messages, %d errors", okCount, errCount)))
+}
+
+// replayBatch is how many records the main process hands the workers at a
+// time during load_state.
+const replayBatch = 512
+
+// replay feeds the records accepted by the main process to every worker's
+// goroutine, in batches that the workers only read.
+type replay struct {
+	feeds   []chan []*sozupb.Request
+	results chan [2]int // per worker: answers OK, answers in error
+	batch   []*sozupb.Request
+}
+
+func (s *Simulator) startReplay() *replay {
+	r := &replay{results: make(chan [2]int, len(s.workers))}
+	for _, w := range s.workers {
+		feed := make(chan []*sozupb.Request, 8)
+		r.feeds = append(r.feeds, feed)
+		go func() {
+			var okN, errN int
+			for batch := range feed {
+				for _, req := range batch {
+					if w.apply(req) != nil {
+						errN++
+					} else {
+						okN++
+					}
+				}
+			}
+			r.results <- [2]int{okN, errN}
+		}()
+	}
+	return r
+}
+
+func (r *replay) add(req *sozupb.Request) {
+	r.batch = append(r.batch, req)
+	if len(r.batch) == replayBatch {
+		r.flush()
+	}
+}
+
+func (r *replay) flush() {
+	if len(r.batch) == 0 {
+		return
+	}
+	for _, feed := range r.feeds {
+		feed <- r.batch
+	}
+	r.batch = make([]*sozupb.Request, 0, replayBatch)
+}
+
+// wait hands over the last batch, waits for every worker and returns the
+// number of worker answers OK and in error, as Sōzu counts them.
+func (r *replay) wait() (okCount, errCount int) {
+	r.flush()
+	for _, feed := range r.feeds {
+		close(feed)
+	}
+	for range r.feeds {
+		res := <-r.results
+		okCount += res[0]
+		errCount += res[1]
+	}
+	return okCount, errCount
 }
 
 // ioErrorText renders a system error the way Rust's std::io::Error displays

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
+	"github.com/sozuctl-plan/sozuctl-plan/state"
 	"github.com/sozuctl-plan/sozuctl-plan/statefile"
 )
 
@@ -175,5 +176,56 @@ func TestPreload(t *testing.T) {
 				t.Errorf("the preload counted %d requests", got)
 			}
 		})
+	}
+}
+
+// TestLoadStateManyRecords replays more records than one hand-over batch to
+// the workers, some of which the workers refuse (frontends without a
+// listener), and checks Sōzu's counts and every process's state.
+func TestLoadStateManyRecords(t *testing.T) {
+	const clusters = 700
+	st := state.New()
+	for i := range clusters {
+		id := fmt.Sprintf("c%d", i)
+		for _, r := range []*sozupb.Request{
+			addCluster(id),
+			addBackend(id, id+"-0", fmt.Sprintf("10.0.%d.%d:80", i/250, i%250)),
+		} {
+			if err := st.Apply(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%7 == 0 {
+			if err := st.Apply(addHTTPFront(front("0.0.0.0:80", id+".example.com", "/", id, sozupb.RulePosition_TREE))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	file := filepath.Join(shortDir(t), "many.state")
+	if err := statefile.Write(file, st); err != nil {
+		t.Fatal(err)
+	}
+	records := len(st.Requests())
+	fronts := (clusters + 6) / 7
+	h := start(t, Options{Workers: 3})
+	_, resp, err := h.send(loadReq(file))
+	if err == nil {
+		t.Fatal("load_state answered OK, want FAILURE for the frontends the workers refuse")
+	}
+	want := fmt.Sprintf("loading state: %d ok messages, %d errors", 3*(records-fronts), 3*fronts)
+	if resp.GetMessage() != want {
+		t.Errorf("message %q, want %q", resp.GetMessage(), want)
+	}
+	if !h.sim.MainState().Equal(st) {
+		t.Error("main state differs from the file")
+	}
+	for i := range 3 {
+		w := h.sim.Worker(i)
+		if !w.State().Equal(st) {
+			t.Errorf("worker %d's state copy differs from the file", i)
+		}
+		if got := len(w.Backends("c699")); got != 1 {
+			t.Errorf("worker %d routes to %d backends of the last cluster", i, got)
+		}
 	}
 }
