@@ -101,6 +101,9 @@ func looksLikeStateFile(path string) (bool, error) {
 		return false, fmt.Errorf("reading %s: %w", path, err)
 	}
 	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.IsDir() {
+		return false, fmt.Errorf("%s is a directory, not a state file or a plan", path)
+	}
 	br := bufio.NewReaderSize(f, 4096)
 	head, err := br.Peek(4096)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
@@ -110,7 +113,14 @@ func looksLikeStateFile(path string) (bool, error) {
 	if len(head) == 0 {
 		return true, nil
 	}
-	// Sōzu's records start with their id; plan files and other JSON
-	// documents do not.
-	return bytes.HasPrefix(head, []byte(`{"id"`)) || bytes.IndexByte(head, 0) >= 0, nil
+	// A record is a WorkerRequest object: its first key is "id" as Sōzu
+	// writes it, or "content" when another writer put the keys the other
+	// way round. Plan files and other JSON documents start otherwise.
+	if head[0] == '{' {
+		rest := bytes.TrimLeft(head[1:], " \t\r\n")
+		if bytes.HasPrefix(rest, []byte(`"id"`)) || bytes.HasPrefix(rest, []byte(`"content"`)) {
+			return true, nil
+		}
+	}
+	return bytes.IndexByte(head, 0) >= 0, nil
 }
