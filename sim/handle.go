@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -238,9 +239,18 @@ func (s *Simulator) query(req *sozupb.Request) *sozupb.ResponseContent {
 			m[strconv.Itoa(int(w.id))] = clustersContent(clustersByDomain(w.config, q))
 		}
 	case *sozupb.Request_QueryClustersHashes:
-		m["main"] = hashesContent(ClusterHashes(s.main))
-		for _, w := range s.workers {
-			m[strconv.Itoa(int(w.id))] = hashesContent(ClusterHashes(w.config))
+		// Each process hashes its own copy, as Sōzu's do, here side by side:
+		// the copies are only read, under s.mu.
+		hashes := make([]map[string]uint64, len(s.workers)+1)
+		var wg sync.WaitGroup
+		for i, w := range s.workers {
+			wg.Go(func() { hashes[i+1] = ClusterHashes(w.config) })
+		}
+		hashes[0] = ClusterHashes(s.main)
+		wg.Wait()
+		m["main"] = hashesContent(hashes[0])
+		for i, w := range s.workers {
+			m[strconv.Itoa(int(w.id))] = hashesContent(hashes[i+1])
 		}
 	case *sozupb.Request_QueryCertificatesFromWorkers:
 		f := r.QueryCertificatesFromWorkers

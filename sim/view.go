@@ -228,20 +228,38 @@ func ClusterHashes(st *state.State) map[string]uint64 {
 			h.Write(buf)
 		}
 		part("cluster", c)
-		backends := append([]*sozupb.AddBackend(nil), st.Backends[id]...)
-		sort.SliceStable(backends, func(i, j int) bool { return state.BackendKey(backends[i]) < state.BackendKey(backends[j]) })
-		for _, b := range backends {
+		for _, b := range byKey(st.Backends[id], state.BackendKey) {
 			part("backend", b)
 		}
-		tcp := append([]*sozupb.RequestTcpFrontend(nil), st.TCPFrontends[id]...)
-		sort.SliceStable(tcp, func(i, j int) bool { return state.TCPFrontendKey(tcp[i]) < state.TCPFrontendKey(tcp[j]) })
-		for _, f := range tcp {
+		for _, f := range byKey(st.TCPFrontends[id], state.TCPFrontendKey) {
 			part("tcp", f)
 		}
 		for _, r := range fronts[id] {
 			part(r.tag, r.f)
 		}
 		out[id] = h.Sum64()
+	}
+	return out
+}
+
+// byKey returns list ordered by key, each key computed once; a list of one
+// is returned as is.
+func byKey[M any](list []M, key func(M) string) []M {
+	if len(list) < 2 {
+		return list
+	}
+	type keyed struct {
+		k string
+		m M
+	}
+	ks := make([]keyed, len(list))
+	for i, m := range list {
+		ks[i] = keyed{key(m), m}
+	}
+	sort.SliceStable(ks, func(i, j int) bool { return ks[i].k < ks[j].k })
+	out := make([]M, len(ks))
+	for i := range ks {
+		out[i] = ks[i].m
 	}
 	return out
 }
