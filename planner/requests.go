@@ -7,7 +7,11 @@ import (
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
 
-// The request builders below copy every message they are given.
+// The request builders below copy every message they are given. Adds carry
+// the effective value (state.Normalize: every required field set, defaults
+// explicit, certificate names explicit), so that a request always encodes
+// and says exactly what the plan's After shows; removals carry the stored
+// object as the base holds it.
 
 func cloneAddr(a *sozupb.SocketAddress) *sozupb.SocketAddress {
 	if a == nil {
@@ -19,7 +23,7 @@ func cloneAddr(a *sozupb.SocketAddress) *sozupb.SocketAddress {
 // addListenerRequest is Add*Listener carrying l as it is (callers clear
 // active first).
 func addListenerRequest(k state.Kind, l proto.Message) *sozupb.Request {
-	c := proto.Clone(l)
+	c := state.Normalize(l)
 	switch v := c.(type) {
 	case *sozupb.HttpListenerConfig:
 		return &sozupb.Request{RequestType: &sozupb.Request_AddHttpListener{AddHttpListener: v}}
@@ -66,7 +70,7 @@ func removeListenerRequest(k state.Kind, addr *sozupb.SocketAddress) *sozupb.Req
 }
 
 func addClusterRequest(c *sozupb.Cluster) *sozupb.Request {
-	return &sozupb.Request{RequestType: &sozupb.Request_AddCluster{AddCluster: proto.Clone(c).(*sozupb.Cluster)}}
+	return &sozupb.Request{RequestType: &sozupb.Request_AddCluster{AddCluster: state.Normalize(c)}}
 }
 
 func removeClusterRequest(id string) *sozupb.Request {
@@ -74,7 +78,7 @@ func removeClusterRequest(id string) *sozupb.Request {
 }
 
 func addBackendRequest(b *sozupb.AddBackend) *sozupb.Request {
-	return &sozupb.Request{RequestType: &sozupb.Request_AddBackend{AddBackend: proto.Clone(b).(*sozupb.AddBackend)}}
+	return &sozupb.Request{RequestType: &sozupb.Request_AddBackend{AddBackend: state.Normalize(b)}}
 }
 
 func removeBackendRequest(b *sozupb.AddBackend) *sozupb.Request {
@@ -86,7 +90,7 @@ func removeBackendRequest(b *sozupb.AddBackend) *sozupb.Request {
 // addFrontendRequest and removeFrontendRequest build the add or remove of a
 // frontend of any kind; a remove carries the stored frontend exactly.
 func addFrontendRequest(k state.Kind, f proto.Message) *sozupb.Request {
-	c := proto.Clone(f)
+	c := state.Normalize(f)
 	switch k {
 	case state.KindHTTPFrontend:
 		return &sozupb.Request{RequestType: &sozupb.Request_AddHttpFrontend{AddHttpFrontend: c.(*sozupb.RequestHttpFrontend)}}
