@@ -394,7 +394,7 @@ func TestGuarantee7Order(t *testing.T) {
 		ca.on(h443), front(h80, "api.example.com", "/", "api"), hfront(h443, "a.example.com", "/", "api"), tcpF("db", t54),
 	}
 	runCases(t, []planCase{{
-		name: "creation: listeners, clusters, backends, certificates, frontends, activations",
+		name:    "creation: listeners, clusters, backends, certificates, frontends, activations",
 		desired: everything,
 		want: []string{
 			"add_http_listener 0.0.0.0:80 active=false",
