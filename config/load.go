@@ -391,7 +391,22 @@ func newLoader(cfg *Config, dir string, opts Options) *loader {
 
 func (ld *loader) add(d ...*hcl.Diagnostic) { ld.diags = append(ld.diags, d...) }
 
-func (ld *loader) addAll(d hcl.Diagnostics) { ld.diags = append(ld.diags, d...) }
+func (ld *loader) addAll(d hcl.Diagnostics) {
+	for _, x := range d {
+		if ld.diags.HasErrors() && isUnknownFollowOn(x) {
+			continue
+		}
+		ld.diags = append(ld.diags, x)
+	}
+}
+
+// isUnknownFollowOn tells whether d is dynblock's complaint about a value
+// that is not known. Values are unknown only when something they depend on
+// failed (a required variable without a value, a local in error), which
+// has been reported already.
+func isUnknownFollowOn(d *hcl.Diagnostic) bool {
+	return strings.HasPrefix(d.Summary, "Invalid dynamic") && strings.Contains(d.Detail, "not yet known")
+}
 
 func (ld *loader) run(files []*hcl.File) {
 	// The whole body against the full schema: unknown blocks and attributes
@@ -451,6 +466,7 @@ func (ld *loader) run(files []*hcl.File) {
 			}
 		}
 	}
+	dynBlocks = ld.checkDynamicScope(dynBlocks, locals)
 	var generated hcl.Body
 	if len(dynBlocks) > 0 {
 		generated = dynblock.Expand(&hclsyntax.Body{Blocks: dynBlocks, SrcRange: dynBlocks[0].Range(), EndRange: dynBlocks[len(dynBlocks)-1].Range()}, ctx)
@@ -504,6 +520,71 @@ func (ld *loader) run(files []*hcl.File) {
 	}
 	ld.checkCoverage()
 	ld.build()
+}
+
+// checkDynamicScope reports the top-level dynamic blocks whose for_each or
+// labels need what they declare: listeners are decoded before everything
+// else, so a dynamic "listener" block cannot iterate over listeners or
+// clusters (directly or through a local), and clusters are named before any
+// is decoded, so a dynamic "cluster" block cannot iterate over clusters. It
+// returns the blocks that may be expanded.
+func (ld *loader) checkDynamicScope(blocks []*hclsyntax.Block, locals *localValues) []*hclsyntax.Block {
+	out := blocks[:0:0]
+	for _, b := range blocks {
+		if len(b.Labels) != 1 || (b.Labels[0] != blockListener && b.Labels[0] != blockCluster) {
+			out = append(out, b)
+			continue
+		}
+		forbidden := []string{blockCluster}
+		what, exists := "clusters", "cluster.* exists"
+		if b.Labels[0] == blockListener {
+			forbidden = []string{blockListener, blockCluster}
+			what, exists = "listeners or clusters", "listener.* and cluster.* exist"
+		}
+		var bad *hcl.Diagnostic
+		for _, name := range []string{"for_each", "labels"} {
+			a, ok := b.Body.Attributes[name]
+			if !ok || bad != nil {
+				continue
+			}
+			for _, tr := range a.Expr.Variables() {
+				root := tr.RootName()
+				via := ""
+				if root == "local" && len(tr) > 1 {
+					if step, ok := tr[1].(hcl.TraverseAttr); ok {
+						if dep := locals.refersTo(step.Name, forbidden); dep != "" {
+							via, root = "local."+step.Name, dep
+						}
+					}
+				}
+				hit := false
+				for _, f := range forbidden {
+					// In labels, the block's own type names its iterator.
+					hit = hit || (root == f && (name == "for_each" || via != "" || f != b.Labels[0]))
+				}
+				if !hit {
+					continue
+				}
+				ref := root + ".*"
+				if via != "" {
+					ref = via + ", which refers to " + ref
+				}
+				bad = &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Dynamic " + b.Labels[0] + " block depends on " + what,
+					Detail: fmt.Sprintf("The %s of a dynamic %q block cannot use %s: %s blocks are generated before %s. Iterate over a variable, or a local that does not refer to %s.",
+						name, b.Labels[0], ref, b.Labels[0], exists, what),
+					Subject: tr.SourceRange().Ptr(),
+				}
+				break
+			}
+		}
+		if bad != nil {
+			ld.add(bad)
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // checkDynamicType reports a dynamic block generating a block type that is

@@ -448,7 +448,7 @@ func (ld *loader) frontendAddress(content *hcl.BodyContent, blk *hcl.Block, obj 
 	if ref.protocol != "" && ref.protocol != protocol {
 		ld.add(&hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: "Wrong listener protocol",
-			Detail:  fmt.Sprintf("This %s needs an %s listener, but listener.%s.%s is %s.", blk.Type, strings.ToUpper(protocol), ref.protocol, ref.name, strings.ToUpper(ref.protocol)),
+			Detail:  fmt.Sprintf("This %s needs %s listener, but listener.%s.%s is %s.", blk.Type, withArticle(strings.ToUpper(protocol)), ref.protocol, ref.name, strings.ToUpper(ref.protocol)),
 			Subject: attr.Expr.Range().Ptr(),
 		})
 		return nil, false
@@ -980,4 +980,13 @@ func listenerType(protocol string) sozupb.ListenerType {
 		return sozupb.ListenerType_UDP
 	}
 	return sozupb.ListenerType_HTTP
+}
+
+// withArticle puts "a" or "an" before a protocol name as it is spoken:
+// an HTTP listener, a TCP listener, a UDP listener.
+func withArticle(name string) string {
+	if strings.HasPrefix(name, "HTTP") {
+		return "an " + name
+	}
+	return "a " + name
 }

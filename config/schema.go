@@ -514,6 +514,7 @@ func addressValue(v cty.Value) (addressRef, error) {
 // enumAliases maps spellings of Sōzu's config.toml that normalisation alone
 // does not reach to the proto value names.
 var enumAliases = map[string]string{
+	"TLSV1":   "TLS_V1_0", // TlsVersion::from_str (command/src/certificate.rs:190)
 	"TLS_V10": "TLS_V1_0",
 	"TLS_V11": "TLS_V1_1",
 	"TLS_V12": "TLS_V1_2",

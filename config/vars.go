@@ -500,3 +500,35 @@ func (lv *localValues) visit(name string, stack []string) {
 	}
 	lv.set(name, v)
 }
+
+// refersTo returns which of roots the local name refers to, directly or
+// through other locals, or "" when it refers to none of them.
+func (lv *localValues) refersTo(name string, roots []string) string {
+	seen := map[string]bool{}
+	var walk func(n string) string
+	walk = func(n string) string {
+		l, ok := lv.locals[n]
+		if !ok || seen[n] {
+			return ""
+		}
+		seen[n] = true
+		for _, tr := range l.attr.Expr.Variables() {
+			root := tr.RootName()
+			for _, r := range roots {
+				if root == r {
+					return r
+				}
+			}
+			if root != "local" || len(tr) < 2 {
+				continue
+			}
+			if step, ok := tr[1].(hcl.TraverseAttr); ok {
+				if r := walk(step.Name); r != "" {
+					return r
+				}
+			}
+		}
+		return ""
+	}
+	return walk(name)
+}
