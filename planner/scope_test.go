@@ -1,0 +1,261 @@
+package planner
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
+	"github.com/sozuctl-plan/sozuctl-plan/state"
+)
+
+func TestScopeTargetsReplaceDestroy(t *testing.T) {
+	legacy := []proto.Message{cluster("legacy-1"), backend("legacy-1", "l1", "10.9.0.1:80", 100)}
+	web := []proto.Message{httpL(h80, true), cluster("web"), backend("web", "w1", "10.0.1.1:80", 100), front(h80, "web.example.com", "/", "web")}
+	cat := func(parts ...[]proto.Message) []proto.Message {
+		var out []proto.Message
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	runCases(t, []planCase{{
+		name:    "manage clusters only: listeners are left alone",
+		base:    []proto.Message{httpL(h80, true), tcpL(t54, true)},
+		desired: []proto.Message{httpL("0.0.0.0:81", true), cluster("api")},
+		opts:    Options{Manage: []string{"clusters"}},
+		want:    []string{"add_cluster api"},
+		aim:     []proto.Message{httpL(h80, true), tcpL(t54, true), cluster("api")},
+	}, {
+		name:    "ignore_clusters: matching clusters and their backends are not touched",
+		base:    cat(web, legacy),
+		desired: cat(web, []proto.Message{cluster("api")}),
+		opts:    Options{IgnoreClusters: []string{"legacy-*"}},
+		want:    []string{"add_cluster api"},
+		aim:     cat(web, legacy, []proto.Message{cluster("api")}),
+	}, {
+		name:    "destroy removes everything in scope and nothing else",
+		base:    cat(web, legacy),
+		opts:    Options{Destroy: true, IgnoreClusters: []string{"legacy-*"}},
+		desired: cat(web, legacy),
+		want: []string{
+			"deactivate_listener HTTP 0.0.0.0:80",
+			"remove_http_frontend 0.0.0.0:80;web.example.com;P/ TREE -> web",
+			"remove_backend web w1 10.0.1.1:80",
+			"remove_cluster web",
+			"remove_listener HTTP 0.0.0.0:80",
+		},
+		aim: legacy,
+	}, {
+		name:    "target a new cluster: its listener comes along, other changes do not",
+		base:    web,
+		desired: cat([]proto.Message{httpL(h80, true), cluster("web"), backend("web", "w1", "10.0.1.1:80", 5), front(h80, "web.example.com", "/", "web")}, []proto.Message{httpL("0.0.0.0:8080", true), cluster("api"), backend("api", "a1", "10.0.0.1:80", 100), front("0.0.0.0:8080", "api.example.com", "/", "api")}),
+		opts:    Options{Targets: []string{"cluster.api"}},
+		want: []string{
+			"add_http_listener 0.0.0.0:8080 active=false",
+			"add_cluster api",
+			"add_backend api a1 10.0.0.1:80",
+			"add_http_frontend 0.0.0.0:8080;api.example.com;P/ TREE -> api",
+			"activate_listener HTTP 0.0.0.0:8080",
+		},
+		aim: cat(web, []proto.Message{httpL("0.0.0.0:8080", true), cluster("api"), backend("api", "a1", "10.0.0.1:80", 100), front("0.0.0.0:8080", "api.example.com", "/", "api")}),
+	}, {
+		name:    "target a cluster that goes away: its backends and frontends go first",
+		base:    cat(web, []proto.Message{cluster("old"), backend("old", "o1", "10.0.3.1:80", 100)}),
+		desired: []proto.Message{httpL(h80, true)},
+		opts:    Options{Targets: []string{"cluster.web"}},
+		want: []string{
+			"remove_http_frontend 0.0.0.0:80;web.example.com;P/ TREE -> web",
+			"remove_backend web w1 10.0.1.1:80",
+			"remove_cluster web",
+		},
+		aim: []proto.Message{httpL(h80, true), cluster("old"), backend("old", "o1", "10.0.3.1:80", 100)},
+	}, {
+		name:    "replace an unchanged listener: rebuilt with its routes",
+		base:    web,
+		desired: web,
+		opts:    Options{Replace: []string{`listener.http["0.0.0.0:80"]`}},
+		want: []string{
+			"deactivate_listener HTTP 0.0.0.0:80",
+			"remove_http_frontend 0.0.0.0:80;web.example.com;P/ TREE -> web",
+			"remove_listener HTTP 0.0.0.0:80",
+			"add_http_listener 0.0.0.0:80 active=false",
+			"add_http_frontend 0.0.0.0:80;web.example.com;P/ TREE -> web",
+			"activate_listener HTTP 0.0.0.0:80",
+		},
+		actions: map[string]Action{`listener.http["0.0.0.0:80"]`: Replace},
+	}, {
+		name:    "replace an unchanged backend: removed then added",
+		base:    web,
+		desired: web,
+		opts:    Options{Replace: []string{"cluster.web.backend.w1"}},
+		want: []string{
+			"remove_backend web w1 10.0.1.1:80",
+			"add_backend web w1 10.0.1.1:80",
+		},
+	}, {
+		name:    "replace an unchanged frontend",
+		base:    web,
+		desired: web,
+		opts:    Options{Replace: []string{`cluster.web.http_frontend["0.0.0.0:80;web.example.com;P/"]`}},
+		want: []string{
+			"remove_http_frontend 0.0.0.0:80;web.example.com;P/ TREE -> web",
+			"add_http_frontend 0.0.0.0:80;web.example.com;P/ TREE -> web",
+		},
+	}, {
+		name:    "replace of an unknown address warns",
+		base:    web,
+		desired: web,
+		opts:    Options{Replace: []string{"cluster.nope"}},
+		warning: "--replace cluster.nope",
+	}})
+}
+
+func TestMassRemoval(t *testing.T) {
+	var base, desired []proto.Message
+	base = append(base, cluster("api"))
+	desired = append(desired, cluster("api"))
+	for i := range 10 {
+		b := backend("api", fmt.Sprintf("b%d", i), fmt.Sprintf("10.0.0.%d:80", i+1), 100)
+		base = append(base, b)
+		if i < 7 {
+			desired = append(desired, b)
+		}
+	}
+	for _, tc := range []struct {
+		name     string
+		desired  []proto.Message
+		opts     Options
+		exceeded bool
+		removed  int
+	}{
+		{"30% is not more than 30%", desired, Options{}, false, 3},
+		{"40% is", desired[:7], Options{}, true, 4},
+		{"threshold as a percentage", desired[:7], Options{MassRemovalThreshold: 50}, false, 4},
+		{"below the minimum", desired[:7], Options{MassRemovalMinimum: 11}, false, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustPlan(t, mk(t, base...), mk(t, tc.desired...), tc.opts)
+			mr := p.MassRemoval
+			if mr.Exceeded != tc.exceeded || mr.BackendsRemoved != tc.removed || mr.BackendsInScope != 10 {
+				t.Fatalf("mass removal %+v, want exceeded=%v removed=%d of 10", mr, tc.exceeded, tc.removed)
+			}
+			if hasWarning(p, "mass removal") != tc.exceeded {
+				t.Fatalf("mass-removal warning present=%v, want %v", !tc.exceeded, tc.exceeded)
+			}
+		})
+	}
+}
+
+func TestOptionErrors(t *testing.T) {
+	for _, opts := range []Options{
+		{Manage: []string{"routes"}},
+		{IgnoreClusters: []string{"[a-"}},
+	} {
+		_, err := Compute(nil, nil, opts)
+		var oe *OptionError
+		if !errors.As(err, &oe) {
+			t.Fatalf("%+v: error %v, want an *OptionError", opts, err)
+		}
+	}
+}
+
+func TestNoChangesAndPlanFields(t *testing.T) {
+	s := mk(t, httpL(h80, true), cluster("api"), backend("api", "a", "10.0.0.1:80", 1))
+	p, err := Compute(s, s.Clone(), Options{Base: Base{Source: SourceState, Path: "state.json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.HasChanges() || len(p.Changes) != 0 || len(p.Warnings) != 0 {
+		t.Fatalf("plan of a state against itself: %+v", p)
+	}
+	if p.FormatVersion != "1.0" || p.Base.Source != SourceState || p.Base.Path != "state.json" ||
+		p.Base.Fingerprint != s.Fingerprint() || p.DesiredFingerprint != s.Fingerprint() {
+		t.Fatalf("plan header: %+v", p)
+	}
+	empty, err := Compute(nil, nil, Options{})
+	if err != nil || empty.HasChanges() || empty.Base.Source != SourceEmpty {
+		t.Fatalf("empty plan: %+v, %v", empty, err)
+	}
+	if (*Plan)(nil).HasChanges() {
+		t.Fatal("a nil plan has changes")
+	}
+}
+
+func TestNamerAndAttributes(t *testing.T) {
+	ca := tcert(t, "certA", "a.example.com")
+	lc := cluster("api")
+	lc.LoadBalancing = sozupb.LoadBalancingAlgorithms_RANDOM.Enum()
+	base := mk(t, httpsL(h443, true), cluster("api"), backend("api", "a", "10.0.0.1:80", 1))
+	desired := mk(t, httpsL(h443, true), lc, backend("api", "a", "10.0.0.1:80", 2), ca.on(h443))
+	names := map[string]string{"api": "cluster.api", "api;a;10.0.0.1:80": "cluster.api.backend.a",
+		state.CertificateKey(h443, ca.fp): "certificate.api"}
+	p, err := Compute(base, desired, Options{Namer: func(k state.Kind, key string) string { return names[key] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := addresses(p)
+	want := []string{"certificate.api create", "cluster.api update", "cluster.api.backend.a update"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("changes %v, want %v", got, want)
+	}
+	if p.Summary != (Summary{Create: 1, Update: 2}) {
+		t.Fatalf("summary %+v", p.Summary)
+	}
+	c := p.Changes[1]
+	if len(c.Attributes) != 1 || c.Attributes[0].Path != "load_balancing" || c.Attributes[0].Before != "ROUND_ROBIN" || c.Attributes[0].After != "RANDOM" {
+		t.Fatalf("cluster attributes %+v", c.Attributes)
+	}
+	b := p.Changes[2]
+	if len(b.Attributes) != 1 || b.Attributes[0].Path != "load_balancing_parameters.weight" || b.Attributes[0].Before != int64(1) || b.Attributes[0].After != int64(2) {
+		t.Fatalf("backend attributes %+v", b.Attributes)
+	}
+	for _, a := range p.Changes[0].Attributes {
+		if a.Path == "certificate.key" {
+			if !a.Sensitive || a.Before != nil || a.After != nil {
+				t.Fatalf("the private key leaks into attributes: %+v", a)
+			}
+			return
+		}
+	}
+	t.Fatal("no certificate.key attribute")
+}
+
+func TestDerivedAddress(t *testing.T) {
+	for _, tc := range []struct {
+		kind state.Kind
+		key  string
+		msg  proto.Message
+		want string
+	}{
+		{state.KindHTTPSListener, h443, nil, `listener.https["0.0.0.0:443"]`},
+		{state.KindCluster, "api", nil, "cluster.api"},
+		{state.KindCluster, "a.b", nil, `cluster["a.b"]`},
+		{state.KindBackend, "", backend("api", "api-1", "10.0.0.1:80", 1), "cluster.api.backend.api-1"},
+		{state.KindHTTPFrontend, "0.0.0.0:80;x;P/", front(h80, "x", "/", ""), `http_frontend["0.0.0.0:80;x;P/"]`},
+		{state.KindHTTPSFrontend, "k", hfront(h443, "x", "/", "api").RequestHttpFrontend, `cluster.api.https_frontend["k"]`},
+		{state.KindTCPFrontend, "db;0.0.0.0:5432", tcpF("db", t54), `cluster.db.tcp_frontend["0.0.0.0:5432"]`},
+		{state.KindCertificate, "0.0.0.0:443;ab", nil, `certificate["0.0.0.0:443;ab"]`},
+	} {
+		if got := DerivedAddress(tc.kind, tc.key, tc.msg); got != tc.want {
+			t.Errorf("DerivedAddress(%s, %q) = %s, want %s", tc.kind, tc.key, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		target, addr string
+		want         bool
+	}{
+		{"cluster.api", "cluster.api", true},
+		{"cluster.api", "cluster.api.backend.a", true},
+		{"cluster.api", `cluster.api.http_frontend["x"]`, true},
+		{"cluster.api", "cluster.api2", false},
+		{"cluster.api.backend.a", "cluster.api", false},
+	} {
+		if got := addressMatches(tc.target, tc.addr); got != tc.want {
+			t.Errorf("addressMatches(%s, %s) = %v", tc.target, tc.addr, got)
+		}
+	}
+}
