@@ -96,6 +96,11 @@ func VerbName(req *sozupb.Request) string {
 // and change nothing; other verbs that the state does not handle return an
 // Undispatchable error. Apply stores copies: req is never retained.
 func (s *State) Apply(req *sozupb.Request) error {
+	return s.apply(req, false)
+}
+
+// apply is Apply; adopt lets s keep req's messages (ApplyOwned).
+func (s *State) apply(req *sozupb.Request, adopt bool) error {
 	if s == nil {
 		return fmt.Errorf("apply %s: nil State", VerbName(req))
 	}
@@ -106,21 +111,21 @@ func (s *State) Apply(req *sozupb.Request) error {
 	req = withPayload(req)
 	switch r := req.GetRequestType().(type) {
 	case *sozupb.Request_AddCluster:
-		return s.addCluster(r.AddCluster)
+		return s.addCluster(r.AddCluster, adopt)
 	case *sozupb.Request_RemoveCluster:
 		return s.removeCluster(r.RemoveCluster)
 	case *sozupb.Request_SetHealthCheck:
-		return s.setHealthCheck(r.SetHealthCheck)
+		return s.setHealthCheck(r.SetHealthCheck, adopt)
 	case *sozupb.Request_RemoveHealthCheck:
 		return s.removeHealthCheck(r.RemoveHealthCheck)
 	case *sozupb.Request_AddHttpListener:
-		return addListener(s.HTTPListeners, r.AddHttpListener, r.AddHttpListener.GetAddress(), objHTTPListener)
+		return addListener(s.HTTPListeners, r.AddHttpListener, r.AddHttpListener.GetAddress(), objHTTPListener, adopt)
 	case *sozupb.Request_AddHttpsListener:
-		return addListener(s.HTTPSListeners, r.AddHttpsListener, r.AddHttpsListener.GetAddress(), objHTTPSListener)
+		return addListener(s.HTTPSListeners, r.AddHttpsListener, r.AddHttpsListener.GetAddress(), objHTTPSListener, adopt)
 	case *sozupb.Request_AddTcpListener:
-		return addListener(s.TCPListeners, r.AddTcpListener, r.AddTcpListener.GetAddress(), objTCPListener)
+		return addListener(s.TCPListeners, r.AddTcpListener, r.AddTcpListener.GetAddress(), objTCPListener, adopt)
 	case *sozupb.Request_AddUdpListener:
-		return addListener(s.UDPListeners, r.AddUdpListener, r.AddUdpListener.GetAddress(), objUDPListener)
+		return addListener(s.UDPListeners, r.AddUdpListener, r.AddUdpListener.GetAddress(), objUDPListener, adopt)
 	case *sozupb.Request_RemoveListener:
 		return s.removeListener(r.RemoveListener)
 	case *sozupb.Request_ActivateListener:
@@ -136,36 +141,52 @@ func (s *State) Apply(req *sozupb.Request) error {
 	case *sozupb.Request_UpdateUdpListener:
 		return s.updateUDPListener(r.UpdateUdpListener)
 	case *sozupb.Request_AddHttpFrontend:
-		return addHTTPFrontend(s.HTTPFrontends, r.AddHttpFrontend, objHTTPFrontend)
+		return addHTTPFrontend(s.HTTPFrontends, r.AddHttpFrontend, objHTTPFrontend, adopt)
 	case *sozupb.Request_AddHttpsFrontend:
-		return addHTTPFrontend(s.HTTPSFrontends, r.AddHttpsFrontend, objHTTPSFrontend)
+		return addHTTPFrontend(s.HTTPSFrontends, r.AddHttpsFrontend, objHTTPSFrontend, adopt)
 	case *sozupb.Request_RemoveHttpFrontend:
 		return removeHTTPFrontend(s.HTTPFrontends, r.RemoveHttpFrontend, objHTTPFrontend)
 	case *sozupb.Request_RemoveHttpsFrontend:
 		return removeHTTPFrontend(s.HTTPSFrontends, r.RemoveHttpsFrontend, objHTTPSFrontend)
 	case *sozupb.Request_AddTcpFrontend:
-		return addL4Frontend(s.TCPFrontends, r.AddTcpFrontend, "TcpFrontend", objTCPFrontend)
+		return addL4Frontend(s.TCPFrontends, r.AddTcpFrontend, "TcpFrontend", objTCPFrontend, adopt)
 	case *sozupb.Request_RemoveTcpFrontend:
 		return removeL4Frontend(s.TCPFrontends, r.RemoveTcpFrontend, "RequestTcpFrontend", objTCPFrontend)
 	case *sozupb.Request_AddUdpFrontend:
-		return addL4Frontend(s.UDPFrontends, r.AddUdpFrontend, "UdpFrontend", objUDPFrontend)
+		return addL4Frontend(s.UDPFrontends, r.AddUdpFrontend, "UdpFrontend", objUDPFrontend, adopt)
 	case *sozupb.Request_RemoveUdpFrontend:
 		return removeL4Frontend(s.UDPFrontends, r.RemoveUdpFrontend, "RequestUdpFrontend", objUDPFrontend)
 	case *sozupb.Request_AddBackend:
-		return s.addBackend(r.AddBackend)
+		return s.addBackend(r.AddBackend, adopt)
 	case *sozupb.Request_RemoveBackend:
 		return s.removeBackend(r.RemoveBackend)
 	case *sozupb.Request_AddCertificate:
-		return s.addCertificate(r.AddCertificate)
+		return s.addCertificate(r.AddCertificate, adopt)
 	case *sozupb.Request_RemoveCertificate:
 		return s.removeCertificate(r.RemoveCertificate)
 	case *sozupb.Request_ReplaceCertificate:
-		return s.replaceCertificate(r.ReplaceCertificate)
+		return s.replaceCertificate(r.ReplaceCertificate, adopt)
 	}
 	if isStateNoOp(req) {
 		return nil
 	}
 	return &Error{Kind: Undispatchable, Message: "State can not handle this request"}
+}
+
+// ApplyOwned is Apply for a request that the caller hands over: s may keep
+// req's messages instead of copies, so the caller must neither use nor
+// change req afterwards. It spares the copies when a request was built only
+// to be applied, as when a state file is read.
+func (s *State) ApplyOwned(req *sozupb.Request) error {
+	return s.apply(req, true)
+}
+
+// keep returns m when the State may keep the caller's message, else a copy.
+func keep[M proto.Message](m M, adopt bool) M {
+	if adopt {
+		return m
+	}
+	return proto.Clone(m).(M)
 }
 
 // withPayload returns req, or a copy whose nil verb message is replaced by
@@ -211,13 +232,13 @@ func validateHealthCheck(hc *sozupb.HealthCheckConfig) *Error {
 	return errInvalid("health_check", reason)
 }
 
-func (s *State) addCluster(c *sozupb.Cluster) error {
+func (s *State) addCluster(c *sozupb.Cluster, adopt bool) error {
 	if c.GetHealthCheck() != nil {
 		if err := validateHealthCheck(c.GetHealthCheck()); err != nil {
 			return err
 		}
 	}
-	s.Clusters[c.GetClusterId()] = proto.Clone(c).(*sozupb.Cluster)
+	s.Clusters[c.GetClusterId()] = keep(c, adopt)
 	return nil
 }
 
@@ -229,7 +250,7 @@ func (s *State) removeCluster(id string) error {
 	return nil
 }
 
-func (s *State) setHealthCheck(set *sozupb.SetHealthCheck) error {
+func (s *State) setHealthCheck(set *sozupb.SetHealthCheck, adopt bool) error {
 	if err := validateHealthCheck(set.GetConfig()); err != nil {
 		return err
 	}
@@ -240,7 +261,7 @@ func (s *State) setHealthCheck(set *sozupb.SetHealthCheck) error {
 	if set.Config == nil {
 		c.HealthCheck = &sozupb.HealthCheckConfig{}
 	} else {
-		c.HealthCheck = proto.Clone(set.Config).(*sozupb.HealthCheckConfig)
+		c.HealthCheck = keep(set.Config, adopt)
 	}
 	return nil
 }
@@ -254,12 +275,12 @@ func (s *State) removeHealthCheck(id string) error {
 	return nil
 }
 
-func addListener[M proto.Message](m map[string]M, l M, addr *sozupb.SocketAddress, kind string) error {
+func addListener[M proto.Message](m map[string]M, l M, addr *sozupb.SocketAddress, kind string, adopt bool) error {
 	key := FormatAddress(addr)
 	if _, ok := m[key]; ok {
 		return errExists(kind, key)
 	}
-	m[key] = proto.Clone(l).(M)
+	m[key] = keep(l, adopt)
 	return nil
 }
 
@@ -626,7 +647,7 @@ func (s *State) updateUDPListener(p *sozupb.UpdateUdpListenerConfig) error {
 	return nil
 }
 
-func addHTTPFrontend(m map[string]*sozupb.RequestHttpFrontend, f *sozupb.RequestHttpFrontend, kind string) error {
+func addHTTPFrontend(m map[string]*sozupb.RequestHttpFrontend, f *sozupb.RequestHttpFrontend, kind string, adopt bool) error {
 	key := RouteKey(f)
 	if _, ok := m[key]; ok {
 		return errExists(kind, key)
@@ -640,7 +661,7 @@ func addHTTPFrontend(m map[string]*sozupb.RequestHttpFrontend, f *sozupb.Request
 			"Could not convert the frontend to an insertable one. Frontend: %s error: invalid value %d for field 'position'",
 			key, int32(f.GetPosition()))}
 	}
-	m[key] = proto.Clone(f).(*sozupb.RequestHttpFrontend)
+	m[key] = keep(f, adopt)
 	return nil
 }
 
@@ -680,14 +701,14 @@ func sameL4(a, b l4Frontend) bool {
 // addL4Frontend mirrors add_tcp_frontend / add_udp_frontend
 // (state.rs:1212-1244, 1275-1297): exact duplicates of (cluster, address,
 // tags) are refused.
-func addL4Frontend[F l4Frontend](m map[string][]F, f F, debugName, kind string) error {
+func addL4Frontend[F l4Frontend](m map[string][]F, f F, debugName, kind string, adopt bool) error {
 	list := m[f.GetClusterId()]
 	for _, e := range list {
 		if sameL4(e, f) {
 			return errExists(kind, debugL4(debugName, f, false))
 		}
 	}
-	m[f.GetClusterId()] = append(list, proto.Clone(f).(F))
+	m[f.GetClusterId()] = append(list, keep(f, adopt))
 	return nil
 }
 
@@ -857,12 +878,12 @@ func findBackend(list []*sozupb.AddBackend, id string, addr *sozupb.SocketAddres
 // addBackend mirrors add_backend (state.rs:1319-1363): an upsert by
 // (cluster_id, backend_id, address); the cluster need not exist. The list
 // stays in Sōzu's order.
-func (s *State) addBackend(b *sozupb.AddBackend) error {
+func (s *State) addBackend(b *sozupb.AddBackend, adopt bool) error {
 	list := s.Backends[b.GetClusterId()]
 	if i := findBackend(list, b.GetBackendId(), b.GetAddress()); i >= 0 {
 		list = slices.Delete(list, i, i+1)
 	}
-	nb := proto.Clone(b).(*sozupb.AddBackend)
+	nb := keep(b, adopt)
 	i, _ := slices.BinarySearchFunc(list, nb, compareBackendsSozu)
 	s.Backends[b.GetClusterId()] = slices.Insert(list, i, nb)
 	return nil
@@ -903,7 +924,7 @@ func rustCharDebug(r rune) string {
 }
 
 // addCertificate mirrors add_certificate (state.rs:1096-1131).
-func (s *State) addCertificate(a *sozupb.AddCertificate) error {
+func (s *State) addCertificate(a *sozupb.AddCertificate, adopt bool) error {
 	fp, err := CertificateFingerprint(a.GetCertificate().GetCertificate())
 	if err != nil {
 		return &Error{Kind: Invalid, Message: "Could not add certificate: Could not parse PEM certificate from bytes: " + pemDetail(err)}
@@ -916,7 +937,7 @@ func (s *State) addCertificate(a *sozupb.AddCertificate) error {
 		certs = map[string]*sozupb.CertificateAndKey{}
 		s.Certificates[addr] = certs
 	}
-	c := proto.Clone(a.GetCertificate()).(*sozupb.CertificateAndKey)
+	c := keep(a.GetCertificate(), adopt)
 	if len(c.Names) == 0 {
 		names, err := CertificateNames(c.GetCertificate())
 		if err != nil {
@@ -952,7 +973,7 @@ func (s *State) removeCertificate(r *sozupb.RemoveCertificate) error {
 }
 
 // replaceCertificate mirrors replace_certificate (state.rs:1154-1210).
-func (s *State) replaceCertificate(r *sozupb.ReplaceCertificate) error {
+func (s *State) replaceCertificate(r *sozupb.ReplaceCertificate, adopt bool) error {
 	old, bad := decodeFingerprint(r.GetOldFingerprint())
 	if bad != "" {
 		return &Error{Kind: Invalid, Message: "Could not remove certificate: " + bad}
@@ -967,7 +988,7 @@ func (s *State) replaceCertificate(r *sozupb.ReplaceCertificate) error {
 	if err != nil {
 		return &Error{Kind: Invalid, Message: "Could not replace certificate: Could not parse PEM certificate from bytes: " + pemDetail(err)}
 	}
-	c := proto.Clone(r.GetNewCertificate()).(*sozupb.CertificateAndKey)
+	c := keep(r.GetNewCertificate(), adopt)
 	certs[fp] = c
 	return nil
 }

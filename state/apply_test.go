@@ -440,46 +440,76 @@ func TestApply(t *testing.T) {
 			}
 		}},
 	}
+	// Every case runs through Apply, then through ApplyOwned with copies of
+	// the requests handed over: both follow the same rules.
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := New()
-			for i, r := range tt.setup {
-				if err := s.Apply(r); err != nil {
-					t.Fatalf("setup %d: %v", i, err)
-				}
-			}
-			before := s.Clone()
-			err := s.Apply(tt.req)
-			if tt.kind == 0 {
-				if err != nil {
-					t.Fatalf("Apply: %v", err)
-				}
-			} else {
-				var se *Error
-				if !errors.As(err, &se) {
-					t.Fatalf("Apply = %v, want *Error of kind %v", err, tt.kind)
-				}
-				if se.Kind != tt.kind {
-					t.Errorf("kind = %v, want %v (%s)", se.Kind, tt.kind, se.Message)
-				}
-				if tt.msg != "" && se.Message != tt.msg {
-					t.Errorf("message = %q\nwant      %q", se.Message, tt.msg)
-				}
-				if !errors.Is(err, &Error{Kind: tt.kind}) {
-					t.Error("errors.Is by kind fails")
-				}
-				if !tt.half {
-					if diff := cmp.Diff((*rawState)(before), (*rawState)(s), protocmp.Transform()); diff != "" {
-						t.Errorf("rejected request changed the state:\n%s", diff)
+		for _, owned := range []bool{false, true} {
+			name := tt.name
+			apply := (*State).Apply
+			if owned {
+				name += " (owned)"
+				apply = func(s *State, r *sozupb.Request) error {
+					if r != nil {
+						r = proto.Clone(r).(*sozupb.Request)
 					}
-				} else if cmp.Equal((*rawState)(before), (*rawState)(s), protocmp.Transform()) {
-					t.Error("a half-applied rejection should change the state")
+					return s.ApplyOwned(r)
 				}
 			}
-			if tt.check != nil {
-				tt.check(t, s)
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				s := New()
+				for i, r := range tt.setup {
+					if err := apply(s, r); err != nil {
+						t.Fatalf("setup %d: %v", i, err)
+					}
+				}
+				before := s.Clone()
+				err := apply(s, tt.req)
+				if tt.kind == 0 {
+					if err != nil {
+						t.Fatalf("Apply: %v", err)
+					}
+				} else {
+					var se *Error
+					if !errors.As(err, &se) {
+						t.Fatalf("Apply = %v, want *Error of kind %v", err, tt.kind)
+					}
+					if se.Kind != tt.kind {
+						t.Errorf("kind = %v, want %v (%s)", se.Kind, tt.kind, se.Message)
+					}
+					if tt.msg != "" && se.Message != tt.msg {
+						t.Errorf("message = %q\nwant      %q", se.Message, tt.msg)
+					}
+					if !errors.Is(err, &Error{Kind: tt.kind}) {
+						t.Error("errors.Is by kind fails")
+					}
+					if !tt.half {
+						if diff := cmp.Diff((*rawState)(before), (*rawState)(s), protocmp.Transform()); diff != "" {
+							t.Errorf("rejected request changed the state:\n%s", diff)
+						}
+					} else if cmp.Equal((*rawState)(before), (*rawState)(s), protocmp.Transform()) {
+						t.Error("a half-applied rejection should change the state")
+					}
+				}
+				if tt.check != nil {
+					tt.check(t, s)
+				}
+			})
+		}
+	}
+}
+
+func TestApplyOwnedKeepsRequest(t *testing.T) {
+	s := New()
+	c := cluster("api")
+	if err := s.ApplyOwned(req(c)); err != nil {
+		t.Fatal(err)
+	}
+	if s.Clusters["api"] != c {
+		t.Fatal("ApplyOwned copied the request's cluster")
+	}
+	var nilState *State
+	if err := nilState.ApplyOwned(req(cluster("x"))); err == nil {
+		t.Fatal("ApplyOwned on a nil State: no error")
 	}
 }
 
