@@ -92,7 +92,8 @@ func LoadReader(r io.Reader) (*Result, error) {
 				Index: res.Records, ID: rec.GetId(), Object: Describe(rec.GetContent()), Size: size,
 			})
 		}
-		if err := res.State.Apply(rec.GetContent()); err != nil {
+		// The record was decoded for this State alone: hand it over.
+		if err := res.State.ApplyOwned(rec.GetContent()); err != nil {
 			res.Skipped = append(res.Skipped, SkippedRecord{
 				Index: res.Records, ID: rec.GetId(), Object: Describe(rec.GetContent()), Err: err,
 			})
