@@ -8,6 +8,8 @@ import (
 	"net"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/sozu"
 )
@@ -62,7 +64,7 @@ func (s *Simulator) writeAnswers(c net.Conn, answers []*sozupb.Response) bool {
 	for _, a := range answers {
 		start := len(buf)
 		var err error
-		buf, err = sozu.AppendFrame(buf, a)
+		buf, err = appendAnswer(buf, a)
 		if err != nil {
 			s.log.Error("sim: encoding answer", "error", err)
 			return false
@@ -94,6 +96,21 @@ func (s *Simulator) writeAnswers(c net.Conn, answers []*sozupb.Response) bool {
 		}
 	}
 	return true
+}
+
+// appendAnswer appends the frame of an answer to b. Required fields are not
+// checked: an object stored from a request that lacked one (Sōzu accepts
+// such requests, its decoder filling in defaults) is still listed, where a
+// strict encoder would fail and leave the client without an answer.
+func appendAnswer(b []byte, a *sozupb.Response) ([]byte, error) {
+	start := len(b)
+	b = append(b, make([]byte, sozu.PrefixSize)...)
+	out, err := proto.MarshalOptions{AllowPartial: true}.MarshalAppend(b, a)
+	if err != nil {
+		return b[:start], err
+	}
+	binary.LittleEndian.PutUint64(out[start:], uint64(len(out)-start))
+	return out, nil
 }
 
 // frameBuffered reports whether a whole frame is already buffered in br.

@@ -100,7 +100,7 @@ func rawExchange(t *testing.T, c net.Conn, req *sozupb.Request) ([][]byte, []*so
 			t.Fatalf("reading answer %d: %v", len(answers)+1, err)
 		}
 		r := &sozupb.Response{}
-		if err := proto.Unmarshal(f[8:], r); err != nil {
+		if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(f[8:], r); err != nil {
 			t.Fatalf("answer %x does not decode: %v", f, err)
 		}
 		frames, answers = append(frames, f), append(answers, r)
@@ -248,7 +248,7 @@ func TestRawClientFraming(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &sozupb.Response{}
-		if err := proto.Unmarshal(f[8:], r); err != nil {
+		if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(f[8:], r); err != nil {
 			t.Fatal(err)
 		}
 		return r.GetMessage()
@@ -363,4 +363,34 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestRawClientPartialRequest: Sōzu decodes a request that lacks a required
+// field with the field's defaults and takes it; the object it stored is
+// listed afterwards like any other.
+func TestRawClientPartialRequest(t *testing.T) {
+	_, c := rawSim(t, Options{})
+	partial := &sozupb.Request{RequestType: &sozupb.Request_AddUdpListener{AddUdpListener: &sozupb.UdpListenerConfig{}}}
+	payload, err := proto.MarshalOptions{AllowPartial: true}.Marshal(partial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write(append(binary.LittleEndian.AppendUint64(nil, uint64(8+len(payload))), payload...))
+	for i := 0; ; i++ {
+		f, err := rawRead(t, c)
+		if err != nil {
+			t.Fatalf("answer %d: %v", i+1, err)
+		}
+		r := &sozupb.Response{}
+		if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(f[8:], r); err != nil {
+			t.Fatal(err)
+		}
+		if r.GetStatus() != sozupb.ResponseStatus_PROCESSING {
+			break
+		}
+	}
+	_, rs := rawExchange(t, c, &sozupb.Request{RequestType: &sozupb.Request_ListListeners{ListListeners: &sozupb.ListListeners{}}})
+	if got := sortedKeys(rs[0].GetContent().GetListenersList().GetUdpListeners()); !equalStrings(got, []string{"0.0.0.0:0"}) {
+		t.Errorf("UDP listeners %v, want the one at 0.0.0.0:0", got)
+	}
 }
