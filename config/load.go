@@ -222,7 +222,7 @@ func (ev *evaluator) value(expr hcl.Expression, obj *Object, path string, always
 // literal returns the value of a constant expression: a quoted string
 // without interpolation, or a number, bool or null literal.
 func literal(expr hcl.Expression) (cty.Value, bool) {
-	switch e := expr.(type) {
+	switch e := unbound(expr).(type) {
 	case *hclsyntax.LiteralValueExpr:
 		return e.Val, true
 	case *hclsyntax.TemplateExpr:
@@ -467,23 +467,38 @@ func (ld *loader) run(files []*hcl.File) {
 		}
 	}
 	dynBlocks = ld.checkDynamicScope(dynBlocks, locals)
-	var generated hcl.Body
-	if len(dynBlocks) > 0 {
-		generated = dynblock.Expand(&hclsyntax.Body{Blocks: dynBlocks, SrcRange: dynBlocks[0].Range(), EndRange: dynBlocks[len(dynBlocks)-1].Range()}, ctx)
-	}
 	blocksOf := func(schema *hcl.BodySchema) hcl.Blocks {
 		var out hcl.Blocks
 		for _, blk := range raw.Blocks {
 			for _, bs := range schema.Blocks {
 				if blk.Type == bs.Type {
-					out = append(out, ld.expandNested(blk, ctx))
+					out = append(out, blk)
 				}
 			}
 		}
-		if generated != nil {
+		ix := indexOf(schema)
+		var slow []*hclsyntax.Block
+		for _, b := range dynBlocks {
+			if len(b.Labels) != 1 {
+				continue // reported by the check of the whole body
+			}
+			n, ok := ix.blocks[b.Labels[0]]
+			if !ok {
+				continue
+			}
+			if gen, ok := ld.ev.expandDynamic(b, n, ctx); ok {
+				out = append(out, gen...)
+				continue
+			}
+			slow = append(slow, b)
+		}
+		if len(slow) > 0 {
+			generated := dynblock.Expand(&hclsyntax.Body{Blocks: slow, SrcRange: slow[0].Range(), EndRange: slow[len(slow)-1].Range()}, ctx)
 			c, _, d := generated.PartialContent(schema)
 			ld.addAll(d)
 			out = append(out, c.Blocks...)
+		}
+		if len(dynBlocks) > 0 {
 			sort.SliceStable(out, func(i, j int) bool { return rangeBefore(out[i].DefRange, out[j].DefRange) })
 		}
 		return out
@@ -762,18 +777,6 @@ func (ld *loader) keySource(key string) KeySource {
 		src.Variable = n
 	}
 	return src
-}
-
-// expandNested returns blk itself when its body holds no dynamic block, and
-// otherwise blk with a body that expands them.
-func (ld *loader) expandNested(blk *hcl.Block, ctx *hcl.EvalContext) *hcl.Block {
-	sb, ok := blk.Body.(*hclsyntax.Body)
-	if ok && !hasDynamic(sb) {
-		return blk
-	}
-	out := *blk
-	out.Body = dynblock.Expand(blk.Body, ctx)
-	return &out
 }
 
 func hasDynamic(b *hclsyntax.Body) bool {

@@ -153,7 +153,7 @@ func (ld *loader) decodeListener(blk *hcl.Block) {
 		return
 	}
 	obj := &Object{Address: "listener." + protocol + "." + quoteLabel(name), Range: blk.DefRange}
-	content, d := bodyContent(blk.Body, spec.schema)
+	content, d := ld.ev.bodyContent(blk.Body, spec.schema)
 	ld.addAll(d)
 	addr := ld.listenerAddress(content, obj)
 	if addr == nil {
@@ -323,7 +323,7 @@ func (ld *loader) decodeCluster(blk *hcl.Block) {
 		ld.add(duplicate("cluster", fmt.Sprintf("%q", id), prev.obj, blk.LabelRanges[0]))
 		return
 	}
-	content, d := bodyContent(blk.Body, specCluster.schema)
+	content, d := ld.ev.bodyContent(blk.Body, specCluster.schema)
 	ld.addAll(d)
 	msg := &sozupb.Cluster{ClusterId: proto.String(id)}
 	ld.addAll(ld.ev.decodeMessage(content, specCluster, msg.ProtoReflect(), obj, "", nil))
@@ -362,7 +362,7 @@ func (ld *loader) decodeBackend(cd *clusterDecl, blk *hcl.Block) {
 		ld.add(duplicate("backend", fmt.Sprintf("%q in cluster %q", id, cid), prev, blk.LabelRanges[0]))
 		return
 	}
-	content, d := bodyContent(blk.Body, specBackend.schema)
+	content, d := ld.ev.bodyContent(blk.Body, specBackend.schema)
 	ld.addAll(d)
 	msg := &sozupb.AddBackend{ClusterId: proto.String(cid), BackendId: proto.String(id)}
 	ld.addAll(ld.ev.decodeMessage(content, specBackend, msg.ProtoReflect(), obj, "", nil))
@@ -523,7 +523,7 @@ func (ld *loader) decodeHTTPFrontend(blk *hcl.Block, https bool, cd *clusterDecl
 		prefix = cd.obj.Address + "."
 	}
 	obj := &Object{Range: blk.DefRange}
-	content, d := bodyContent(blk.Body, spec.schema)
+	content, d := ld.ev.bodyContent(blk.Body, spec.schema)
 	ld.addAll(d)
 	msg := &sozupb.RequestHttpFrontend{}
 	if cd != nil {
@@ -659,7 +659,7 @@ func (ld *loader) decodeL4Frontend(blk *hcl.Block, protocol string, cd *clusterD
 		kind = state.KindUDPFrontend
 	}
 	obj := &Object{Range: blk.DefRange}
-	content, d := bodyContent(blk.Body, spec.schema)
+	content, d := ld.ev.bodyContent(blk.Body, spec.schema)
 	ld.addAll(d)
 	addr, ok := ld.frontendAddress(content, blk, obj, protocol)
 	before := len(ld.diags)
@@ -705,7 +705,7 @@ func (ld *loader) decodeCertificate(blk *hcl.Block) {
 		ld.add(duplicate("certificate", fmt.Sprintf("%q", name), prev.obj, blk.LabelRanges[0]))
 		return
 	}
-	content, d := bodyContent(blk.Body, specCertificate.schema)
+	content, d := ld.ev.bodyContent(blk.Body, specCertificate.schema)
 	ld.addAll(d)
 	addr, ok := ld.frontendAddress(content, blk, obj, protoHTTPS)
 	ck := &sozupb.CertificateAndKey{}

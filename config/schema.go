@@ -10,7 +10,6 @@ import (
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -140,7 +139,7 @@ func (ev *evaluator) decodeMessage(content *hcl.BodyContent, spec *msgSpec, m pr
 		if !ok {
 			continue
 		}
-		c, d := bodyContent(blk.Body, bf.spec.schema)
+		c, d := ev.bodyContent(blk.Body, bf.spec.schema)
 		diags = append(diags, d...)
 		var child protoreflect.Message
 		if bf.fd.IsList() {
@@ -169,35 +168,6 @@ func (ev *evaluator) decodeMessage(content *hcl.BodyContent, spec *msgSpec, m pr
 	return diags
 }
 
-// bodyContent is Body.Content, with a "did you mean" added to the errors of
-// dynamic blocks that generate an unknown block type (dynblock reports them
-// without one).
-func bodyContent(body hcl.Body, schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
-	if sb, ok := body.(*hclsyntax.Body); ok {
-		if c, ok := fastContent(sb, schema); ok {
-			return c, nil
-		}
-	}
-	c, diags := body.Content(schema)
-	for _, d := range diags {
-		if d.Summary != "Unsupported block type" || strings.Contains(d.Detail, "Did you mean") {
-			continue
-		}
-		name, ok := quotedName(d.Detail)
-		if !ok {
-			continue
-		}
-		types := make([]string, 0, len(schema.Blocks))
-		for _, b := range schema.Blocks {
-			types = append(types, b.Type)
-		}
-		if s := suggest(name, types); s != "" {
-			d.Detail += fmt.Sprintf(" Did you mean %q?", s)
-		}
-	}
-	return c, diags
-}
-
 // schemaIndex is a schema's names, for fastContent.
 type schemaIndex struct {
 	attrs    map[string]bool // name → required
@@ -223,46 +193,6 @@ func indexOf(schema *hcl.BodySchema) *schemaIndex {
 	}
 	schemaIndexes.Store(schema, ix)
 	return ix
-}
-
-// fastContent decodes a body that matches its schema exactly, without the
-// bookkeeping hclsyntax's Content does for partial decoding. It declines
-// (false) whenever something is off, so that Content reports it.
-func fastContent(b *hclsyntax.Body, schema *hcl.BodySchema) (*hcl.BodyContent, bool) {
-	ix := indexOf(schema)
-	required := 0
-	for name := range b.Attributes {
-		req, ok := ix.attrs[name]
-		if !ok {
-			return nil, false
-		}
-		if req {
-			required++
-		}
-	}
-	if required != ix.required {
-		return nil, false
-	}
-	for _, blk := range b.Blocks {
-		n, ok := ix.blocks[blk.Type]
-		if !ok || n != len(blk.Labels) {
-			return nil, false
-		}
-	}
-	c := &hcl.BodyContent{MissingItemRange: b.MissingItemRange()}
-	if len(b.Attributes) > 0 {
-		c.Attributes = make(hcl.Attributes, len(b.Attributes))
-		for name, a := range b.Attributes {
-			c.Attributes[name] = a.AsHCLAttribute()
-		}
-	}
-	if len(b.Blocks) > 0 {
-		c.Blocks = make(hcl.Blocks, len(b.Blocks))
-		for i, blk := range b.Blocks {
-			c.Blocks[i] = blk.AsHCLBlock()
-		}
-	}
-	return c, true
 }
 
 // quotedName returns the first double-quoted word of s.
