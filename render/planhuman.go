@@ -201,7 +201,7 @@ func (h *humanWriter) whole(v any, mark, col string) {
 	leaves := flatten(v, "", nil)
 	width := 0
 	for _, l := range leaves {
-		if isMultiline(l.value) || len(l.path) > 40 {
+		if s, ok := l.value.(string); (ok && isMultiline(s) && !isPEMCertificate(s)) || len(l.path) > 40 {
 			continue
 		}
 		width = max(width, len(l.path))
@@ -213,6 +213,14 @@ func (h *humanWriter) whole(v any, mark, col string) {
 				h.line("          %s", ln)
 			}
 			h.line("        EOT")
+			continue
+		}
+		if list, ok := l.value.([]any); ok && len(formatValue(list)) > 72 {
+			h.line("      %s %-*s = [", h.paint(col, mark), width, l.path)
+			for _, e := range list {
+				h.line("          %s,", formatValue(e))
+			}
+			h.line("        ]")
 			continue
 		}
 		h.line("      %s %-*s = %s", h.paint(col, mark), width, l.path, formatValue(l.value))
