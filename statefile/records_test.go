@@ -1,7 +1,6 @@
 package statefile
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -207,16 +206,14 @@ func goldenRecords(t testing.TB) []goldenRecord {
 func TestGoldenRecords(t *testing.T) {
 	for _, g := range goldenRecords(t) {
 		t.Run(g.name, func(t *testing.T) {
-			want, err := os.ReadFile(filepath.Join("testdata", "records", g.name+".json"))
-			if err != nil {
-				t.Fatal(err)
-			}
 			got, err := MarshalRecord(g.rec)
 			if err != nil {
 				t.Fatalf("MarshalRecord: %v", err)
 			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("MarshalRecord mismatch\n got: %s\nwant: %s", got, want)
+			golden(t, filepath.Join("records", g.name+".json"), got)
+			want, err := os.ReadFile(filepath.Join("testdata", "records", g.name+".json"))
+			if err != nil {
+				t.Fatal(err)
 			}
 			back, err := UnmarshalRecord(want)
 			if err != nil {
