@@ -30,7 +30,7 @@ func (b *builder) certificates() {
 			key := state.CertificateKey(addr, fp)
 			switch {
 			case oc != nil && nc != nil:
-				forced := b.forced(b.name(state.KindCertificate, key, msg(nc)))
+				forced := b.forced(state.KindCertificate, key, msg(nc))
 				if !forced && effectiveEqual(oc, nc) {
 					continue
 				}
@@ -134,7 +134,7 @@ func (b *builder) httpFrontends(k state.Kind) {
 		bf, wf := bm[key], wm[key]
 		switch {
 		case bf != nil && wf != nil:
-			forced := b.forced(b.name(k, key, wf))
+			forced := b.forced(k, key, wf)
 			if !forced && effectiveEqual(bf, wf) {
 				continue
 			}
@@ -230,7 +230,7 @@ func (b *builder) l4Frontends(k state.Kind) {
 		bf, wf := bm[key], wm[key]
 		switch {
 		case bf != nil && wf != nil:
-			forced := b.forced(b.name(k, key, wf))
+			forced := b.forced(k, key, wf)
 			if !forced && effectiveEqual(bf, wf) {
 				continue
 			}

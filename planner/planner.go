@@ -80,9 +80,22 @@ func Compute(base, desired *state.State, opts Options) (*Plan, error) {
 			func(o state.Object) bool { return !in(o) },
 			func(o state.Object) bool { return !opts.Destroy && in(o) })
 	}
+	// Fingerprints are computed beside the diff (two cores are common):
+	// every step only reads the states.
+	fingerprint := func(s *state.State) <-chan string {
+		ch := make(chan string, 1)
+		go func() { ch <- s.Fingerprint() }()
+		return ch
+	}
+	baseFP := fingerprint(base)
+	var wantFP <-chan string
+	if len(opts.Targets) == 0 {
+		wantFP = fingerprint(want)
+	}
 	b := run(base, want, opts)
 	if len(opts.Targets) > 0 {
 		want = b.targeted(opts.Targets)
+		wantFP = fingerprint(want)
 		b = run(base, want, opts)
 	}
 	p := b.finish()
@@ -90,12 +103,12 @@ func Compute(base, desired *state.State, opts Options) (*Plan, error) {
 	if p.Base.Source == "" {
 		p.Base.Source = SourceEmpty
 	}
-	p.Base.Fingerprint = base.Fingerprint()
-	p.DesiredFingerprint = want.Fingerprint()
 	if !opts.Destroy && desired.Len() == 0 && inScopeCount(base, sc) > 0 {
 		p.Warnings = append(p.Warnings, "the configuration is empty: the plan removes everything in scope")
 	}
 	p.MassRemoval = massRemoval(base, sc, p, opts)
+	p.Base.Fingerprint = <-baseFP
+	p.DesiredFingerprint = <-wantFP
 	if mr := p.MassRemoval; mr.Exceeded {
 		p.Warnings = append(p.Warnings, fmt.Sprintf(
 			"mass removal: the plan removes %d of %d routes and %d of %d backends in scope (threshold %.0f%%); apply refuses it without --allow-mass-removal",
@@ -136,8 +149,13 @@ func (b *builder) name(kind state.Kind, key string, msg proto.Message) string {
 	return DerivedAddress(kind, key, msg)
 }
 
-// forced reports whether --replace names the object.
-func (b *builder) forced(addr string) bool {
+// forced reports whether --replace names the object; its address is
+// computed only when --replace is given.
+func (b *builder) forced(kind state.Kind, key string, msg proto.Message) bool {
+	if len(b.replace) == 0 {
+		return false
+	}
+	addr := b.name(kind, key, msg)
 	for _, r := range b.replace {
 		if r == addr {
 			b.matched[r] = true
@@ -230,7 +248,7 @@ func (b *builder) listeners() {
 					b.emit(phActivate, i, activateRequest(k, addressOf(wl)))
 				}
 			default:
-				forced := b.forced(b.name(k, key, wl))
+				forced := b.forced(k, key, wl)
 				same := sameConfig(bl, wl)
 				if same && !forced {
 					if isActive(bl) == isActive(wl) {
@@ -297,7 +315,7 @@ func (b *builder) clusters() {
 			i := b.record(state.KindCluster, Create, nil, wc, id)
 			b.emit(phCluster, i, addClusterRequest(wc))
 		default:
-			forced := b.forced(b.name(state.KindCluster, id, wc))
+			forced := b.forced(state.KindCluster, id, wc)
 			if forced {
 				i := b.record(state.KindCluster, Replace, bc, wc, id)
 				b.reason(i, "requested with --replace")
@@ -314,6 +332,9 @@ func (b *builder) clusters() {
 // backends plans guarantee 3, cluster by cluster.
 func (b *builder) backends() {
 	for _, cid := range unionKeys(b.base.Backends, b.want.Backends) {
+		if len(b.replace) == 0 && sameBackends(b.base.Backends[cid], b.want.Backends[cid]) {
+			continue
+		}
 		old := map[string]*sozupb.AddBackend{}
 		for _, x := range b.base.Backends[cid] {
 			old[state.BackendKey(x)] = x
@@ -333,7 +354,7 @@ func (b *builder) backends() {
 			ob, nb := old[key], neu[key]
 			switch {
 			case ob != nil && nb != nil:
-				if b.forced(b.name(state.KindBackend, key, nb)) {
+				if b.forced(state.KindBackend, key, nb) {
 					i := b.record(state.KindBackend, Replace, ob, nb, key)
 					b.reason(i, "requested with --replace")
 					removes = append(removes, ob)
@@ -426,6 +447,21 @@ func (b *builder) backends() {
 			b.emit(phBackendRemove, removeChange[ob], removeBackendRequest(ob))
 		}
 	}
+}
+
+// sameBackends reports whether two backend lists hold the same backends in
+// the same order with the same effective values (the common case, checked
+// without building keys).
+func sameBackends(x, y []*sozupb.AddBackend) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if !effectiveEqual(x[i], y[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func sortBackends(l []*sozupb.AddBackend) {
