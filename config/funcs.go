@@ -84,7 +84,7 @@ func functions(dir string, reads *fileReads) map[string]function.Function {
 		"indent":          stdlib.IndentFunc,
 		"index":           stdlib.IndexFunc,
 		"join":            stdlib.JoinFunc,
-		"jsondecode":      stdlib.JSONDecodeFunc,
+		"jsondecode":      jsonDecodeFunc(),
 		"jsonencode":      stdlib.JSONEncodeFunc,
 		"keys":            stdlib.KeysFunc,
 		"length":          stdlib.LengthFunc,
