@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
@@ -100,17 +103,15 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	sort.Strings(paths)
 	var files []*hcl.File
 	var diags hcl.Diagnostics
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration file", Detail: fmt.Sprintf("Reading %s: %s.", p, unwrapPathError(err))})
+	for _, r := range parseFiles(paths) {
+		if r.err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read configuration file", Detail: fmt.Sprintf("Reading %s: %s.", r.path, unwrapPathError(r.err))})
 			continue
 		}
-		cfg.Files[p] = src
-		f, d := hclsyntax.ParseConfig(src, p, hcl.InitialPos)
-		diags = append(diags, d...)
-		if f != nil && f.Body != nil {
-			files = append(files, f)
+		cfg.Files[r.path] = r.src
+		diags = append(diags, r.diags...)
+		if r.file != nil && r.file.Body != nil {
+			files = append(files, r.file)
 		}
 	}
 	if len(paths) == 0 {
@@ -132,6 +133,54 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	ld.ev.errs = &ld.diags
 	ld.run(files)
 	return cfg, dedupe(ld.diags)
+}
+
+// parsed is one configuration file, read and parsed.
+type parsed struct {
+	path  string
+	src   []byte
+	file  *hcl.File
+	diags hcl.Diagnostics
+	err   error
+}
+
+// parseFiles reads and parses paths, several at a time when there are
+// several files and several processors, and returns them in the order of
+// paths.
+func parseFiles(paths []string) []parsed {
+	out := make([]parsed, len(paths))
+	parse := func(i int) {
+		r := &out[i]
+		r.path = paths[i]
+		r.src, r.err = os.ReadFile(r.path)
+		if r.err == nil {
+			r.file, r.diags = hclsyntax.ParseConfig(r.src, r.path, hcl.InitialPos)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(paths))
+	if workers <= 1 {
+		for i := range paths {
+			parse(i)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(paths) {
+					return
+				}
+				parse(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // dedupe drops repeated diagnostics: a structural error can be seen both by
