@@ -166,7 +166,7 @@ func (h *humanWriter) change(c PlanChange) {
 	if c.Key != "" {
 		label += " " + quote(c.Key)
 	}
-	h.line("%s %s {", h.paint(col, fmt.Sprintf("%3s", sym)), label)
+	h.line("%s%s %s {", strings.Repeat(" ", max(0, 3-len(sym))), h.paint(col, sym), label)
 	switch c.Action {
 	case "create":
 		h.whole(decodeValue(c.After), "+", ansiGreen)
@@ -207,12 +207,7 @@ func (h *humanWriter) whole(v any, mark, col string) {
 		width = max(width, len(l.path))
 	}
 	for _, l := range leaves {
-		if s, ok := l.value.(string); ok && isMultiline(s) && !isPEMCertificate(s) {
-			h.line("      %s %s = <<EOT", h.paint(col, mark), l.path)
-			for _, ln := range splitLines(s) {
-				h.line("          %s", ln)
-			}
-			h.line("        EOT")
+		if h.heredoc(l.path, l.value, mark, col) {
 			continue
 		}
 		if list, ok := l.value.([]any); ok && len(formatValue(list)) > 72 {
@@ -227,15 +222,34 @@ func (h *humanWriter) whole(v any, mark, col string) {
 	}
 }
 
+// heredoc writes a text of several lines (not a certificate) whole, one
+// line a line, and reports whether v was one.
+func (h *humanWriter) heredoc(path string, v any, mark, col string) bool {
+	s, ok := v.(string)
+	if !ok || !isMultiline(s) || isPEMCertificate(s) {
+		return false
+	}
+	h.line("      %s %s = <<EOT", h.paint(col, mark), path)
+	for _, ln := range splitLines(s) {
+		h.line("          %s", ln)
+	}
+	h.line("        EOT")
+	return true
+}
+
 // attribute writes one changed attribute.
 func (h *humanWriter) attribute(a PlanAttribute) {
 	switch {
 	case a.Sensitive:
 		h.line("      %s %s = %s", h.paint(ansiYellow, "~"), a.Path, Sensitive)
 	case a.Before == nil:
-		h.line("      %s %s = %s", h.paint(ansiGreen, "+"), a.Path, formatValue(a.After))
+		if !h.heredoc(a.Path, a.After, "+", ansiGreen) {
+			h.line("      %s %s = %s", h.paint(ansiGreen, "+"), a.Path, formatValue(a.After))
+		}
 	case a.After == nil:
-		h.line("      %s %s = %s -> null", h.paint(ansiRed, "-"), a.Path, formatValue(a.Before))
+		if !h.heredoc(a.Path, a.Before, "-", ansiRed) {
+			h.line("      %s %s = %s -> null", h.paint(ansiRed, "-"), a.Path, formatValue(a.Before))
+		}
 	default:
 		before, bok := a.Before.(string)
 		after, aok := a.After.(string)

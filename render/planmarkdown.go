@@ -40,7 +40,7 @@ func markdownPlan(doc *PlanDocument, limit int) string {
 	if !doc.HasChanges() {
 		b.WriteString("### sozuctl-plan: no changes\n\n")
 		b.WriteString(mdEscape(baseSentence(doc.Base)) + "\n\n")
-		b.WriteString(mdEscape(matchSentence(doc.Base)) + "\n")
+		b.WriteString("**No changes.** " + mdEscape(matchSentence(doc.Base)) + "\n")
 	} else {
 		fmt.Fprintf(&b, "### sozuctl-plan: %d to add, %d to change, %d to replace, %d to destroy\n\n",
 			doc.Summary.Create, doc.Summary.Update, doc.Summary.Replace, doc.Summary.Delete)
@@ -192,13 +192,7 @@ func changeDiffLines(c PlanChange) []string {
 			mark, raw = "-", c.Before
 		}
 		for _, l := range flatten(decodeValue(raw), "", nil) {
-			if s, ok := l.value.(string); ok && isMultiline(s) && !isPEMCertificate(s) {
-				for _, ln := range splitLines(s) {
-					out = append(out, mark+" "+l.path+": "+ln)
-				}
-				continue
-			}
-			out = append(out, mark+" "+l.path+" = "+formatValue(l.value))
+			out = append(out, markdownValue(mark, l.path, l.value)...)
 		}
 	default:
 		for _, a := range c.Attributes {
@@ -206,9 +200,9 @@ func changeDiffLines(c PlanChange) []string {
 			case a.Sensitive:
 				out = append(out, "! "+a.Path+" = "+Sensitive)
 			case a.Before == nil:
-				out = append(out, "+ "+a.Path+" = "+formatValue(a.After))
+				out = append(out, markdownValue("+", a.Path, a.After)...)
 			case a.After == nil:
-				out = append(out, "- "+a.Path+" = "+formatValue(a.Before))
+				out = append(out, markdownValue("-", a.Path, a.Before)...)
 			default:
 				before, bok := a.Before.(string)
 				after, aok := a.After.(string)
@@ -221,6 +215,19 @@ func changeDiffLines(c PlanChange) []string {
 		}
 	}
 	return out
+}
+
+// markdownValue writes one value of a diff block: a text of several lines
+// (not a certificate) one line a line.
+func markdownValue(mark, path string, v any) []string {
+	if s, ok := v.(string); ok && isMultiline(s) && !isPEMCertificate(s) {
+		var out []string
+		for _, ln := range splitLines(s) {
+			out = append(out, mark+" "+path+": "+ln)
+		}
+		return out
+	}
+	return []string{mark + " " + path + " = " + formatValue(v)}
 }
 
 // markdownLineDiff diffs two texts line by line for a diff block.
