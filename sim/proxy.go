@@ -83,6 +83,9 @@ func (p *proxies) apply(req *sozupb.Request) error {
 	case *sozupb.Request_AddHttpListener:
 		return p.addListener(sozupb.ListenerType_HTTP, r.AddHttpListener.GetAddress())
 	case *sozupb.Request_AddHttpsListener:
+		if err := checkTLS(r.AddHttpsListener); err != nil {
+			return err
+		}
 		return p.addListener(sozupb.ListenerType_HTTPS, r.AddHttpsListener.GetAddress())
 	case *sozupb.Request_AddTcpListener:
 		return p.addListener(sozupb.ListenerType_TCP, r.AddTcpListener.GetAddress())
@@ -428,4 +431,70 @@ func (l *listener) selected() map[string]string {
 		out[n] = c.fingerprint
 	}
 	return out
+}
+
+// tlsSuites are the cipher suite names a Sōzu worker knows, with the TLS
+// version each belongs to (lib/src/crypto.rs, cipher_suite_by_name); the
+// first nine are also its default list when cipher_list is empty
+// (command/src/config.rs, DEFAULT_CIPHER_LIST).
+var tlsSuites = map[string]sozupb.TlsVersion{
+	"TLS13_AES_256_GCM_SHA384":                      sozupb.TlsVersion_TLS_V1_3,
+	"TLS13_AES_128_GCM_SHA256":                      sozupb.TlsVersion_TLS_V1_3,
+	"TLS13_CHACHA20_POLY1305_SHA256":                sozupb.TlsVersion_TLS_V1_3,
+	"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384":       sozupb.TlsVersion_TLS_V1_2,
+	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256":       sozupb.TlsVersion_TLS_V1_2,
+	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256": sozupb.TlsVersion_TLS_V1_2,
+	"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384":         sozupb.TlsVersion_TLS_V1_2,
+	"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256":         sozupb.TlsVersion_TLS_V1_2,
+	"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256":   sozupb.TlsVersion_TLS_V1_2,
+}
+
+// tlsGroups are the key exchange group names a Sōzu worker knows
+// (lib/src/crypto.rs, kx_group_by_name).
+var tlsGroups = map[string]bool{
+	"x25519": true, "X25519": true, "secp256r1": true, "P-256": true,
+	"secp384r1": true, "P-384": true, "X25519MLKEM768": true,
+}
+
+// checkTLS refuses an HTTPS listener whose TLS context a worker cannot
+// build (lib/src/https.rs, create_rustls_context): versions other than TLS
+// 1.2 and 1.3 and unknown cipher or group names are dropped, and rustls
+// then wants at least one cipher suite of an enabled version and at least
+// one key exchange group. An empty versions list is the usual way to get
+// there (protocol notes §0.7).
+func checkTLS(l *sozupb.HttpsListenerConfig) error {
+	const prefix = "Could not add HTTPS listener: could not add listener: failed to build rustls context, unexpected error: "
+	enabled := map[sozupb.TlsVersion]bool{}
+	for _, v := range l.GetVersions() {
+		if v == sozupb.TlsVersion_TLS_V1_2 || v == sozupb.TlsVersion_TLS_V1_3 {
+			enabled[v] = true
+		}
+	}
+	names := l.GetCipherList()
+	if len(names) == 0 {
+		names = make([]string, 0, len(tlsSuites))
+		for n := range tlsSuites {
+			names = append(names, n)
+		}
+	}
+	usable := false
+	for _, n := range names {
+		if v, ok := tlsSuites[n]; ok && enabled[v] {
+			usable = true
+			break
+		}
+	}
+	if !usable {
+		return errors.New(prefix + "no usable cipher suites configured")
+	}
+	if groups := l.GetGroupsList(); len(groups) > 0 {
+		known := false
+		for _, g := range groups {
+			known = known || tlsGroups[g]
+		}
+		if !known {
+			return errors.New(prefix + "no kx groups configured")
+		}
+	}
+	return nil
 }

@@ -168,6 +168,54 @@ func TestWorkerRules(t *testing.T) {
 			},
 		},
 		{
+			name:    "an HTTPS listener without TLS versions fails in workers",
+			req:     httpsListenerWith(https, func(l *sozupb.HttpsListenerConfig) { l.Versions = nil }),
+			wantErr: "no usable cipher suites configured",
+			check: func(t *testing.T, h *harness) {
+				if h.sim.Worker(0).HasListener(sozupb.ListenerType_HTTPS, https) {
+					t.Error("worker created the listener")
+				}
+				if _, ok := h.sim.MainState().HTTPSListeners[https]; !ok {
+					t.Error("main process did not keep the listener")
+				}
+			},
+		},
+		{
+			name: "an HTTPS listener with only versions older than TLS 1.2 fails in workers",
+			req: httpsListenerWith(https, func(l *sozupb.HttpsListenerConfig) {
+				l.Versions = []sozupb.TlsVersion{sozupb.TlsVersion_TLS_V1_0, sozupb.TlsVersion_TLS_V1_1}
+			}),
+			wantErr: "no usable cipher suites configured",
+		},
+		{
+			name: "an HTTPS listener whose ciphers are all of another version fails in workers",
+			req: httpsListenerWith(https, func(l *sozupb.HttpsListenerConfig) {
+				l.Versions = []sozupb.TlsVersion{sozupb.TlsVersion_TLS_V1_3}
+				l.CipherList = []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "RC4-MD5"}
+			}),
+			wantErr: "no usable cipher suites configured",
+		},
+		{
+			name: "an HTTPS listener with only unknown groups fails in workers",
+			req: httpsListenerWith(https, func(l *sozupb.HttpsListenerConfig) {
+				l.GroupsList = []string{"ffdhe2048"}
+			}),
+			wantErr: "no kx groups configured",
+		},
+		{
+			name: "an HTTPS listener with one usable cipher and one known group is created",
+			req: httpsListenerWith(https, func(l *sozupb.HttpsListenerConfig) {
+				l.Versions = []sozupb.TlsVersion{sozupb.TlsVersion_TLS_V1_2}
+				l.CipherList = []string{"nonsense", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}
+				l.GroupsList = []string{"nonsense", "P-256"}
+			}),
+			check: func(t *testing.T, h *harness) {
+				if !h.sim.Worker(1).HasListener(sozupb.ListenerType_HTTPS, https) {
+					t.Error("worker has no listener")
+				}
+			},
+		},
+		{
 			name:  "activation binds, deactivation unbinds",
 			setup: []*sozupb.Request{addHTTPListener(http, false), activate(http, sozupb.ListenerType_HTTP)},
 			req:   deactivate(http, sozupb.ListenerType_HTTP),
@@ -334,4 +382,12 @@ func TestWorkerStateCopyUpdatedOnFailure(t *testing.T) {
 	if !state.EffectiveEqual(h.sim.Worker(0).State().Clusters["a"], h.sim.MainState().Clusters["a"]) {
 		t.Error("worker's state copy differs from the main state")
 	}
+}
+
+// httpsListenerWith is an AddHttpsListener with the defaults of
+// state.NewHTTPSListener changed by edit.
+func httpsListenerWith(a string, edit func(*sozupb.HttpsListenerConfig)) *sozupb.Request {
+	l := state.NewHTTPSListener(addr(a))
+	edit(l)
+	return &sozupb.Request{RequestType: &sozupb.Request_AddHttpsListener{AddHttpsListener: l}}
 }
