@@ -146,6 +146,7 @@ func (b *builder) finish() *Plan {
 		}
 	}
 	p.Warnings = append(p.Warnings, b.warn...)
+	p.Warnings = append(p.Warnings, b.targetWarn...)
 	return p
 }
 
@@ -197,11 +198,16 @@ func (b *builder) targeted(targets []string) *state.State {
 			queue = append(queue, i)
 		}
 	}
-	for i, c := range b.changes {
-		for _, t := range targets {
+	for _, t := range targets {
+		hit := false
+		for i, c := range b.changes {
 			if addressMatches(t, c.Address) {
 				include(i)
+				hit = true
 			}
+		}
+		if !hit {
+			b.targetWarn = append(b.targetWarn, "--target "+t+" matches no change")
 		}
 	}
 	for len(queue) > 0 {

@@ -144,6 +144,7 @@ func (b *builder) httpFrontends(k state.Kind) {
 			} else {
 				b.reason(i, "Sōzu keys routes by address, hostname, path and method: other fields change by a remove then an add")
 			}
+			b.equalsWarning(i, bf)
 			if !b.rebuilt[objID{lk, state.FormatAddress(wf.GetAddress())}] {
 				b.emit(phFrontend, i, removeFrontendRequest(k, bf), addFrontendRequest(k, wf))
 			}
@@ -154,10 +155,21 @@ func (b *builder) httpFrontends(k state.Kind) {
 			}
 		default:
 			i := b.record(k, Delete, bf, nil, key)
+			b.equalsWarning(i, bf)
 			if !b.rebuilt[objID{lk, state.FormatAddress(bf.GetAddress())}] {
 				b.emit(phFrontendRemove, i, removeFrontendRequest(k, bf))
 			}
 		}
+	}
+}
+
+// equalsWarning notes that Sōzu 2.1.0's workers cannot remove a route
+// whose path rule is an exact match: their rule equality never holds
+// between two EQUALS rules (lib/src/router/mod.rs:983-990), so a TREE
+// removal answers OK and leaves the route, and a PRE or POST one fails.
+func (b *builder) equalsWarning(i int, f *sozupb.RequestHttpFrontend) {
+	if f.GetPath().GetKind() == sozupb.PathRuleKind_EQUALS {
+		b.note(i, "Sōzu's workers cannot remove a path_equals route: it keeps being served until the workers restart, and a PRE or POST one makes the removal fail")
 	}
 }
 

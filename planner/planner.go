@@ -49,7 +49,9 @@ type builder struct {
 	byID    map[objID]int
 	phases  [phaseCount][]step
 	warn    []string
-	matched map[string]bool // --replace addresses that named an object
+	// targetWarn holds the --target warnings of the first pass.
+	targetWarn []string
+	matched    map[string]bool // --replace addresses that named an object
 
 	// rebuilt lists the listeners that are replaced: their frontends and
 	// certificates travel with them.
@@ -96,7 +98,9 @@ func Compute(base, desired *state.State, opts Options) (*Plan, error) {
 	if len(opts.Targets) > 0 {
 		want = b.targeted(opts.Targets)
 		wantFP = fingerprint(want)
+		tw := b.targetWarn
 		b = run(base, want, opts)
+		b.targetWarn = tw
 	}
 	p := b.finish()
 	p.Base = opts.Base
@@ -237,6 +241,9 @@ func (b *builder) listeners() {
 			switch {
 			case wl == nil:
 				i := b.record(k, Delete, bl, nil, key)
+				if n := len(frontendsOn(b.want, frontendKindOf(k), key)); n > 0 {
+					b.note(i, fmt.Sprintf("%d frontends out of the plan's scope stay on this address: Sōzu's workers drop them with the listener", n))
+				}
 				if isActive(bl) {
 					b.emit(phDeactivate, i, deactivateRequest(k, addressOf(bl)))
 				}
