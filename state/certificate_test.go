@@ -173,3 +173,46 @@ func TestCertificateNamesLenient(t *testing.T) {
 		}
 	}
 }
+
+// TestCertificateNamesMoreShapes covers what the generated certificates of
+// TestCertificateNames cannot: wildcards are kept as written, mixed case
+// is kept (Sōzu does not lowercase), and a subject with several common
+// names gives all of them, in order, when there is no SAN dNSName.
+func TestCertificateNamesMoreShapes(t *testing.T) {
+	oidCN := []int{2, 5, 4, 3}
+	tests := []struct {
+		name    string
+		subject pkix.Name
+		dns     []string
+		want    []string
+	}{
+		{"wildcard SAN kept", pkix.Name{CommonName: "x.example"}, []string{"*.example.com", "example.com"}, []string{"*.example.com", "example.com"}},
+		{"case kept", pkix.Name{}, []string{"API.Example.com"}, []string{"API.Example.com"}},
+		{"several common names", pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidCN, Value: "one.example"}, {Type: oidCN, Value: "two.example"}}}, nil, []string{"one.example", "two.example"}},
+		{"several common names ignored beside a SAN", pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidCN, Value: "one.example"}, {Type: oidCN, Value: "two.example"}}}, []string{"san.example"}, []string{"san.example"}},
+		{"wildcard common name", pkix.Name{CommonName: "*.cn.example"}, nil, []string{"*.cn.example"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmpl := &x509.Certificate{
+				SerialNumber: big.NewInt(7), Subject: tt.subject, DNSNames: tt.dns,
+				NotBefore: time.Unix(0, 0), NotAfter: time.Unix(4000000000, 0),
+			}
+			der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := CertificateNames(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Error(diff)
+			}
+		})
+	}
+}
