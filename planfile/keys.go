@@ -88,7 +88,18 @@ func New(p *planner.Plan, in Inputs) (*File, error) {
 			}
 			sum := sha256.Sum256([]byte(kf.value))
 			ref := KeyRef{Request: i, Field: kf.path, SHA256: hex.EncodeToString(sum[:]), Resolved: true}
-			if src, ok := byHash[ref.SHA256]; ok {
+			// The source recorded for the request's own object comes
+			// first; another object's key with the same text does too.
+			src, ok := config.KeySource{}, false
+			if i < len(p.RequestChange) && p.RequestChange[i] >= 0 && p.RequestChange[i] < len(p.Changes) {
+				c := p.Changes[p.RequestChange[i]]
+				src, ok = in.Keys[config.ObjectID{Kind: c.Kind, Key: c.Key}]
+				ok = ok && src.SHA256 == ref.SHA256
+			}
+			if !ok {
+				src, ok = byHash[ref.SHA256]
+			}
+			if ok {
 				ref.File, ref.Variable = src.File, src.Variable
 			}
 			f.Keys = append(f.Keys, ref)

@@ -170,15 +170,20 @@ type baseJSON struct {
 }
 
 type summaryJSON struct {
-	Create, Update, Replace, Delete int
+	Create  int `json:"create"`
+	Update  int `json:"update"`
+	Replace int `json:"replace"`
+	Delete  int `json:"delete"`
 }
 
 type massJSON struct {
-	RoutesRemoved, RoutesInScope     int
-	BackendsRemoved, BackendsInScope int
-	Threshold                        float64
-	Minimum                          int
-	Exceeded                         bool
+	RoutesRemoved   int     `json:"routes_removed"`
+	RoutesInScope   int     `json:"routes_in_scope"`
+	BackendsRemoved int     `json:"backends_removed"`
+	BackendsInScope int     `json:"backends_in_scope"`
+	Threshold       float64 `json:"threshold"`
+	Minimum         int     `json:"minimum"`
+	Exceeded        bool    `json:"exceeded"`
 }
 
 type changeJSON struct {

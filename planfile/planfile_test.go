@@ -407,3 +407,24 @@ func goQuote(b []byte) string {
 	sb.WriteByte('"')
 	return sb.String()
 }
+
+// TestKeySourcePerObject: when two objects hold the same key text, each
+// request records the source of its own object.
+func TestKeySourcePerObject(t *testing.T) {
+	fx := newFixture(t)
+	add2 := fx.plan.Requests[fx.certReq2].GetAddCertificate()
+	add2.Certificate.Key = ptr(fx.fileKey)
+	fx.plan.Changes[1].Key = "b-key"
+	fx.plan.Changes[0].Key = "a-key"
+	fx.in.Keys = map[config.ObjectID]config.KeySource{
+		{Kind: state.KindCertificate, Key: "a-key"}: {File: fx.keyPath, SHA256: hashOf(fx.fileKey)},
+		{Kind: state.KindCertificate, Key: "b-key"}: {Variable: "tls_key", SHA256: hashOf(fx.fileKey)},
+	}
+	f, err := New(fx.plan, fx.in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Keys) != 2 || f.Keys[0].File != fx.keyPath || f.Keys[1].Variable != "tls_key" {
+		t.Errorf("keys: %+v", f.Keys)
+	}
+}
