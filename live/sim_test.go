@@ -77,3 +77,30 @@ func TestAgainstSimulator(t *testing.T) {
 		})
 	}
 }
+
+// TestAgainstSimulatorBuiltOverTheSocket builds the configuration with
+// requests sent over the socket to an empty simulator, then reads it back
+// both ways: each read must give exactly the configuration built.
+func TestAgainstSimulatorBuiltOverTheSocket(t *testing.T) {
+	want := fixture(t, "0.0.0.0:443", "[::]:8443")
+	c := dial(t, serveSim(t, nil))
+	for _, r := range want.Requests() {
+		if _, err := c.Send(context.Background(), r, nil); err != nil {
+			t.Fatalf("building: %v", err)
+		}
+	}
+	got, err := ReadSaveState(context.Background(), c, privateDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(want) {
+		t.Errorf("save_state read: got %d objects, want %d", got.Len(), want.Len())
+	}
+	got, warns, err := ReadQueries(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(want) {
+		t.Errorf("queries read: got %d objects, want %d; warnings %q", got.Len(), want.Len(), warns)
+	}
+}
