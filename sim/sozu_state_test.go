@@ -192,3 +192,183 @@ func TestSozuAddClusterInvalidHealthCheckURI(t *testing.T) {
 		t.Error("the rejected cluster was stored")
 	}
 }
+
+// Sōzu: the update_*_listener tests of command/src/state.rs (not_found,
+// noop_patch, invalid_value_flood_knob_zero, alpn_*, sozu_id_header_*,
+// graceful_shutdown_zero_allowed, update_http_listener_happy_path and
+// flood_knob_zero_rejected, update_tcp_listener_happy_path and not_found),
+// each sent over the socket and checked with ListListeners.
+func TestSozuUpdateListeners(t *testing.T) {
+	const https, http, tcp = "0.0.0.0:8443", "0.0.0.0:8080", "0.0.0.0:9000"
+	httpsWithALPN := func(alpn ...string) *sozupb.Request {
+		return httpsListenerWith(https, func(l *sozupb.HttpsListenerConfig) { l.AlpnProtocols = alpn })
+	}
+	patchHTTPS := func(edit func(*sozupb.UpdateHttpsListenerConfig)) *sozupb.Request {
+		p := &sozupb.UpdateHttpsListenerConfig{Address: addr(https)}
+		edit(p)
+		return &sozupb.Request{RequestType: &sozupb.Request_UpdateHttpsListener{UpdateHttpsListener: p}}
+	}
+	type listeners = *sozupb.ListenersList
+	tests := []struct {
+		name    string
+		setup   []*sozupb.Request
+		patch   *sozupb.Request
+		wantErr string // substring of the main process's FAILURE; "" for OK
+		check   func(t *testing.T, l listeners)
+	}{
+		{
+			name: "https not found",
+			patch: patchHTTPS(func(p *sozupb.UpdateHttpsListenerConfig) {
+				p.Address = addr("1.2.3.4:9999")
+				p.H2MaxRstStreamPerWindow = proto.Uint32(50)
+			}),
+			wantErr: "Did not find HttpsListener",
+		},
+		{
+			name:  "https no-op patch",
+			setup: []*sozupb.Request{httpsWithALPN()},
+			patch: patchHTTPS(func(*sozupb.UpdateHttpsListenerConfig) {}),
+			check: func(t *testing.T, l listeners) {
+				if got := l.GetHttpsListeners()[https].GetFrontTimeout(); got != 60 {
+					t.Errorf("front_timeout %d, want 60", got)
+				}
+			},
+		},
+		{
+			name:    "https flood knob zero",
+			setup:   []*sozupb.Request{httpsWithALPN()},
+			patch:   patchHTTPS(func(p *sozupb.UpdateHttpsListenerConfig) { p.H2MaxRstStreamPerWindow = proto.Uint32(0) }),
+			wantErr: "'h2_max_rst_stream_per_window'",
+		},
+		{
+			name:  "https unknown ALPN",
+			setup: []*sozupb.Request{httpsWithALPN()},
+			patch: patchHTTPS(func(p *sozupb.UpdateHttpsListenerConfig) {
+				p.AlpnProtocols = &sozupb.AlpnProtocols{Values: []string{"h3"}}
+			}),
+			wantErr: "'alpn_protocols'",
+		},
+		{
+			name:  "https empty ALPN resets it",
+			setup: []*sozupb.Request{httpsWithALPN("h2")},
+			patch: patchHTTPS(func(p *sozupb.UpdateHttpsListenerConfig) { p.AlpnProtocols = &sozupb.AlpnProtocols{} }),
+			check: func(t *testing.T, l listeners) {
+				if got := l.GetHttpsListeners()[https].GetAlpnProtocols(); len(got) != 0 {
+					t.Errorf("ALPN %q, want none", got)
+				}
+			},
+		},
+		{
+			name:  "https valid ALPN",
+			setup: []*sozupb.Request{httpsWithALPN()},
+			patch: patchHTTPS(func(p *sozupb.UpdateHttpsListenerConfig) {
+				p.AlpnProtocols = &sozupb.AlpnProtocols{Values: []string{"h2", "http/1.1"}}
+			}),
+			check: func(t *testing.T, l listeners) {
+				if got := l.GetHttpsListeners()[https].GetAlpnProtocols(); !equalStrings(got, []string{"h2", "http/1.1"}) {
+					t.Errorf("ALPN %q", got)
+				}
+			},
+		},
+		{
+			name:  "https ALPN kept when not patched",
+			setup: []*sozupb.Request{httpsWithALPN("h2")},
+			patch: patchHTTPS(func(p *sozupb.UpdateHttpsListenerConfig) { p.FrontTimeout = proto.Uint32(10) }),
+			check: func(t *testing.T, l listeners) {
+				if got := l.GetHttpsListeners()[https].GetAlpnProtocols(); !equalStrings(got, []string{"h2"}) {
+					t.Errorf("ALPN %q, want h2", got)
+				}
+			},
+		},
+		{
+			name:    "https empty sozu_id_header",
+			setup:   []*sozupb.Request{httpsWithALPN()},
+			patch:   patchHTTPS(func(p *sozupb.UpdateHttpsListenerConfig) { p.SozuIdHeader = proto.String("") }),
+			wantErr: "'sozu_id_header'",
+		},
+		{
+			name:    "https sozu_id_header with a colon",
+			setup:   []*sozupb.Request{httpsWithALPN()},
+			patch:   patchHTTPS(func(p *sozupb.UpdateHttpsListenerConfig) { p.SozuIdHeader = proto.String("bad: value") }),
+			wantErr: "'sozu_id_header'",
+		},
+		{
+			name:  "https valid sozu_id_header",
+			setup: []*sozupb.Request{httpsWithALPN()},
+			patch: patchHTTPS(func(p *sozupb.UpdateHttpsListenerConfig) { p.SozuIdHeader = proto.String("X-Edge-Id") }),
+			check: func(t *testing.T, l listeners) {
+				if got := l.GetHttpsListeners()[https].GetSozuIdHeader(); got != "X-Edge-Id" {
+					t.Errorf("sozu_id_header %q", got)
+				}
+			},
+		},
+		{
+			name:  "https graceful shutdown zero",
+			setup: []*sozupb.Request{httpsWithALPN()},
+			patch: patchHTTPS(func(p *sozupb.UpdateHttpsListenerConfig) { p.H2GracefulShutdownDeadlineSeconds = proto.Uint32(0) }),
+			check: func(t *testing.T, l listeners) {
+				if got := l.GetHttpsListeners()[https].H2GracefulShutdownDeadlineSeconds; got == nil || *got != 0 {
+					t.Errorf("h2_graceful_shutdown_deadline_seconds %v, want 0", got)
+				}
+			},
+		},
+		{
+			name:  "http happy path",
+			setup: []*sozupb.Request{addHTTPListener(http, false)},
+			patch: &sozupb.Request{RequestType: &sozupb.Request_UpdateHttpListener{UpdateHttpListener: &sozupb.UpdateHttpListenerConfig{
+				Address: addr(http), FrontTimeout: proto.Uint32(15), H2MaxRstStreamPerWindow: proto.Uint32(25),
+			}}},
+			check: func(t *testing.T, l listeners) {
+				got := l.GetHttpListeners()[http]
+				if got.GetFrontTimeout() != 15 || got.GetH2MaxRstStreamPerWindow() != 25 || got.GetBackTimeout() != 30 {
+					t.Errorf("front %d, rst %d, back %d", got.GetFrontTimeout(), got.GetH2MaxRstStreamPerWindow(), got.GetBackTimeout())
+				}
+			},
+		},
+		{
+			name:  "http flood knob zero",
+			setup: []*sozupb.Request{addHTTPListener(http, false)},
+			patch: &sozupb.Request{RequestType: &sozupb.Request_UpdateHttpListener{UpdateHttpListener: &sozupb.UpdateHttpListenerConfig{
+				Address: addr(http), H2MaxWindowUpdateStream0PerWindow: proto.Uint32(0),
+			}}},
+			wantErr: "'h2_max_window_update_stream0_per_window'",
+		},
+		{
+			name:  "tcp happy path",
+			setup: []*sozupb.Request{addTCPListener(tcp)},
+			patch: &sozupb.Request{RequestType: &sozupb.Request_UpdateTcpListener{UpdateTcpListener: &sozupb.UpdateTcpListenerConfig{
+				Address: addr(tcp), FrontTimeout: proto.Uint32(5),
+			}}},
+			check: func(t *testing.T, l listeners) {
+				got := l.GetTcpListeners()[tcp]
+				if got.GetFrontTimeout() != 5 || got.GetBackTimeout() != 30 {
+					t.Errorf("front %d, back %d", got.GetFrontTimeout(), got.GetBackTimeout())
+				}
+			},
+		},
+		{
+			name: "tcp not found",
+			patch: &sozupb.Request{RequestType: &sozupb.Request_UpdateTcpListener{UpdateTcpListener: &sozupb.UpdateTcpListenerConfig{
+				Address: addr("9.9.9.9:9999"), FrontTimeout: proto.Uint32(5),
+			}}},
+			wantErr: "Did not find TcpListener",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := start(t, Options{})
+			for _, r := range tc.setup {
+				h.ok(r)
+			}
+			if tc.wantErr != "" {
+				proc, msg := h.fail(tc.patch)
+				if proc != 0 || !strings.HasPrefix(msg, msgDispatchFailed) || !strings.Contains(msg, tc.wantErr) {
+					t.Errorf("%d PROCESSING, %q; want the main process's FAILURE naming %s", proc, msg, tc.wantErr)
+				}
+				return
+			}
+			h.ok(tc.patch)
+			tc.check(t, queryListeners(t, h))
+		})
+	}
+}
