@@ -422,3 +422,33 @@ func TestSignedValues(t *testing.T) {
 		t.Error("int64 underflow accepted")
 	}
 }
+
+// TestDecodeTruncatedEverywhere cuts the every-kind file at every byte:
+// a cut right after a NUL reads the records before it, and any other cut is
+// ErrTruncated about the record that was cut, counted from 1, at the byte
+// where that record starts.
+func TestDecodeTruncatedEverywhere(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "sozu-2.1.0-all.state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n <= len(data); n++ {
+		cut := data[:n]
+		complete := bytes.Count(cut, []byte{0})
+		recs, err := Decode(bytes.NewReader(cut))
+		if n == 0 || cut[n-1] == 0 {
+			if err != nil || len(recs) != complete {
+				t.Fatalf("cut at %d (after a NUL): %d records, %v; want %d, no error", n, len(recs), err, complete)
+			}
+			continue
+		}
+		var re *RecordError
+		if !errors.As(err, &re) || !errors.Is(err, ErrTruncated) {
+			t.Fatalf("cut at %d: %v, want ErrTruncated in a *RecordError", n, err)
+		}
+		if re.Index != complete+1 || re.Offset != int64(bytes.LastIndexByte(cut, 0)+1) {
+			t.Fatalf("cut at %d: record %d at byte %d, want record %d at byte %d",
+				n, re.Index, re.Offset, complete+1, bytes.LastIndexByte(cut, 0)+1)
+		}
+	}
+}
