@@ -520,3 +520,20 @@ func TestMarkdownHelpers(t *testing.T) {
 		t.Error("longestRun")
 	}
 }
+
+func TestSocketAddressJSON(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"ip":{"v4":167772161},"port":8080}`:                               "10.0.0.1:8080",
+		`{"ip":{"v6":{"high":"0","low":"1"}},"port":443}`:                   "[::1]:443",
+		`{"ip":{"v6":{"high":"18302628885633695744","low":"2"}},"port":80}`: "[fe00::2]:80",
+		`{"ip":{"v4":-1},"port":80}`:                                        "",
+		`{"ip":{},"port":80}`:                                               "",
+		`{"ip":{"v4":1},"port":80,"x":1}`:                                   "",
+		`{"ip":{"v4":1}}`:                                                   "",
+	} {
+		got, ok := socketAddress(decodeValue([]byte(in)))
+		if got != want || ok != (want != "") {
+			t.Errorf("%s: got %q %t, want %q", in, got, ok, want)
+		}
+	}
+}

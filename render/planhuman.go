@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 
@@ -429,22 +429,60 @@ func formatValue(v any) string {
 }
 
 // socketAddress reads v as the JSON of a SocketAddress ({"ip": {"v4": n},
-// "port": p}) and writes it as "10.0.0.1:80" or "[::1]:443".
+// "port": p}, or {"v6": {"high": h, "low": l}}) and writes it as
+// "10.0.0.1:80" or "[::1]:443".
 func socketAddress(v any) (string, bool) {
 	obj, ok := v.(map[string]any)
-	if !ok || len(obj) != 2 || obj["ip"] == nil || obj["port"] == nil {
+	if !ok || len(obj) != 2 {
 		return "", false
 	}
-	b, err := marshalCompact(obj)
-	if err != nil {
+	ip, ok := obj["ip"].(map[string]any)
+	if !ok || len(ip) != 1 {
 		return "", false
 	}
-	var a sozupb.SocketAddress
-	if err := protojson.Unmarshal(b, &a); err != nil {
+	port, ok := jsonUint(obj["port"], 32)
+	if !ok {
 		return "", false
 	}
-	return state.FormatAddress(&a), true
+	a := &sozupb.SocketAddress{Port: ptrTo(uint32(port)), Ip: &sozupb.IpAddress{}}
+	if v4, ok := ip["v4"]; ok {
+		n, ok := jsonUint(v4, 32)
+		if !ok {
+			return "", false
+		}
+		a.Ip.Inner = &sozupb.IpAddress_V4{V4: uint32(n)}
+	} else {
+		v6, ok := ip["v6"].(map[string]any)
+		if !ok {
+			return "", false
+		}
+		high, hok := jsonUint(v6["high"], 64)
+		low, lok := jsonUint(v6["low"], 64)
+		if !hok || !lok {
+			return "", false
+		}
+		a.Ip.Inner = &sozupb.IpAddress_V6{V6: &sozupb.Uint128{High: ptrTo(high), Low: ptrTo(low)}}
+	}
+	return state.FormatAddress(a), true
 }
+
+// jsonUint reads an unsigned integer of the protobuf JSON mapping: a
+// number, or a string for 64-bit fields.
+func jsonUint(v any, bits int) (uint64, bool) {
+	var s string
+	switch t := v.(type) {
+	case json.Number:
+		s = string(t)
+	case string:
+		s = t
+	default:
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, bits)
+	return n, err == nil
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // isPEMCertificate reports whether s is a PEM certificate.
 func isPEMCertificate(s string) bool {
