@@ -12,7 +12,6 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/sozuctl-plan/sozuctl-plan/planner"
-	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
 
 // PlanFormatVersion is the format_version of the JSON plan. Its major part
@@ -440,14 +439,4 @@ func prefixOf(p, of []string) bool {
 		}
 	}
 	return true
-}
-
-// kindOf returns the state kind named s, for views that group changes.
-func kindOf(s string) (state.Kind, bool) {
-	for _, k := range state.Kinds() {
-		if k.String() == s {
-			return k, true
-		}
-	}
-	return 0, false
 }
