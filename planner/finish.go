@@ -151,7 +151,7 @@ func (b *builder) finish() *Plan {
 }
 
 // refs returns the changes of the cluster and listener that a change's
-// object refers to.
+// new value refers to.
 func (b *builder) refs(c Change) []int {
 	var out []int
 	add := func(kind state.Kind, key string) {
@@ -159,8 +159,10 @@ func (b *builder) refs(c Change) []int {
 			out = append(out, i)
 		}
 	}
-	for _, m := range []proto.Message{c.Before, c.After} {
-		switch v := m.(type) {
+	// Only what the change puts in place needs its cluster and listener:
+	// a removal needs nothing.
+	if c.After != nil {
+		switch v := c.After.(type) {
 		case *sozupb.AddBackend:
 			add(state.KindCluster, v.GetClusterId())
 		case *sozupb.RequestHttpFrontend:
@@ -178,14 +180,46 @@ func (b *builder) refs(c Change) []int {
 	return out
 }
 
+// slotOf names the place a backend or TCP/UDP frontend occupies on
+// Sōzu's workers: a backend's cluster and address, a TCP/UDP listener's
+// address. Other objects have none.
+func slotOf(k state.Kind, m proto.Message) string {
+	switch v := m.(type) {
+	case *sozupb.AddBackend:
+		return "backend;" + v.GetClusterId() + ";" + state.FormatAddress(v.GetAddress())
+	case *sozupb.RequestTcpFrontend, *sozupb.RequestUdpFrontend:
+		return k.String() + ";" + state.FormatAddress(v.(l4).GetAddress())
+	}
+	return ""
+}
+
 // targeted returns the state a --target plan aims at: the base, with the
 // changes of the targeted objects, of what they depend on and, for a
 // cluster or listener that goes away or is replaced, of what depends on it.
 func (b *builder) targeted(targets []string) *state.State {
 	refs := make([][]int, len(b.changes))
 	dependants := make([][]int, len(b.changes))
+	// Objects that leave an address: a backend of a cluster, a TCP/UDP
+	// frontend of a listener. Whatever arrives at that address needs them
+	// gone first (workers remove by address).
+	leaving := map[string][]int{}
+	for i, c := range b.changes {
+		if c.Action != Delete && c.Action != Replace {
+			continue
+		}
+		if k := slotOf(c.Kind, c.Before); k != "" {
+			leaving[k] = append(leaving[k], i)
+		}
+	}
 	for i, c := range b.changes {
 		refs[i] = b.refs(c)
+		if c.After != nil {
+			for _, j := range leaving[slotOf(c.Kind, c.After)] {
+				if j != i {
+					refs[i] = append(refs[i], j)
+				}
+			}
+		}
 		for _, r := range refs[i] {
 			dependants[r] = append(dependants[r], i)
 		}
@@ -256,7 +290,7 @@ func massRemoval(base *state.State, sc scope, p *Plan, opts Options) MassRemoval
 	mr := MassRemoval{Threshold: opts.MassRemovalThreshold, Minimum: opts.MassRemovalMinimum}
 	if mr.Threshold <= 0 {
 		mr.Threshold = 0.30
-	} else if mr.Threshold > 1 {
+	} else if mr.Threshold >= 1 {
 		mr.Threshold /= 100
 	}
 	if mr.Minimum <= 0 {

@@ -166,8 +166,9 @@ type Options struct {
 	// means the derived address (see docs/planning.md).
 	Namer func(kind state.Kind, key string) string
 	// MassRemovalThreshold is the share of routes or backends in scope
-	// whose removal is a mass removal: 0.30 when zero; a value above 1 is
-	// read as a percentage (30 means 0.30).
+	// whose removal is a mass removal: 0.30 when zero; a value of 1 or more
+	// is read as a percentage, as the sozu block writes it (30 means 0.30,
+	// 1 means 0.01).
 	MassRemovalThreshold float64
 	// MassRemovalMinimum is the number of routes or backends in scope
 	// below which no removal is a mass removal: 10 when zero.

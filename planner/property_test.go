@@ -300,6 +300,9 @@ func TestPropertyRandomPlans(t *testing.T) {
 				}
 			})
 			r.expectWorkers(t, desired)
+			if len(p.Changes) > 0 {
+				checkTargeted(t, base, desired, p.Changes[int(seed)%len(p.Changes)].Address)
+			}
 		})
 	}
 	t.Logf("changes by action over %d plans: %v", runs, stats)
@@ -408,4 +411,29 @@ func (inv *invariants) check(r *simRun) error {
 		}
 	}
 	return nil
+}
+
+// checkTargeted plans a --target of one address: the targeted change must
+// be in the plan, every request must be accepted by the main process and
+// the simulator's workers, and the workers must end routing as the main
+// process's resulting state says.
+func checkTargeted(t *testing.T, base, desired *state.State, target string) {
+	t.Helper()
+	p := mustPlan(t, base, desired, Options{Targets: []string{target}})
+	found := false
+	for _, c := range p.Changes {
+		found = found || addressMatches(target, c.Address)
+	}
+	if !found {
+		t.Fatalf("--target %s: the change is not in the plan", target)
+	}
+	got := base.Clone()
+	for i, q := range p.Requests {
+		if err := got.Apply(q); err != nil {
+			t.Fatalf("--target %s: request %d (%s) rejected: %v", target, i+1, describe(q), err)
+		}
+	}
+	r := startSim(t, base)
+	r.send(t, p, nil)
+	r.expectWorkers(t, got)
 }
