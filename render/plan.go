@@ -147,6 +147,8 @@ func NewPlanDocument(p *planner.Plan, opts PlanOptions) (*PlanDocument, error) {
 	doc.Warnings = append(doc.Warnings, p.Warnings...)
 
 	sens := make([][][]string, len(p.Changes))
+	scrub := make([]*strings.Replacer, len(p.Changes))
+	var secrets []string
 	for i, c := range p.Changes {
 		sens[i] = sensitivePaths(opts.Sensitive[c.Address])
 		pc := PlanChange{
@@ -159,42 +161,53 @@ func NewPlanDocument(p *planner.Plan, opts PlanOptions) (*PlanDocument, error) {
 			Warnings:   append([]string{}, c.Warnings...),
 		}
 		var err error
-		if pc.Before, err = messageJSON(c.Before, sens[i]); err != nil {
+		var found []string
+		if pc.Before, err = messageJSON(c.Before, sens[i], &found); err != nil {
 			return nil, fmt.Errorf("encoding %s (before): %w", c.Address, err)
 		}
-		if pc.After, err = messageJSON(c.After, sens[i]); err != nil {
+		if pc.After, err = messageJSON(c.After, sens[i], &found); err != nil {
 			return nil, fmt.Errorf("encoding %s (after): %w", c.Address, err)
+		}
+		// A sensitive value may be part of the object's identity (a
+		// hostname from a sensitive variable): it is hidden there too.
+		if r := scrubber(found); r != nil {
+			scrub[i] = r
+			pc.Address, pc.Key = r.Replace(pc.Address), r.Replace(pc.Key)
+			scrubAll(r, pc.Reasons)
+			scrubAll(r, pc.Warnings)
+			secrets = append(secrets, found...)
 		}
 		for _, a := range c.Attributes {
 			pc.Attributes = append(pc.Attributes, attributeOf(a, sens[i]))
 		}
 		doc.Changes = append(doc.Changes, pc)
 	}
-	for i, r := range p.Requests {
+	for i, req := range p.Requests {
 		ci := -1
 		if i < len(p.RequestChange) {
 			ci = p.RequestChange[i]
 		}
 		var paths [][]string
+		var r *strings.Replacer
 		if ci >= 0 && ci < len(sens) {
-			paths = sens[ci]
+			paths, r = sens[ci], scrub[ci]
 		} else {
 			ci = -1
 		}
-		raw, err := messageJSON(r, nil)
+		raw, err := messageJSON(req, nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("encoding request %d: %w", i+1, err)
 		}
-		if len(paths) > 0 {
+		if len(paths) > 0 || r != nil {
 			// A request is {"verb": payload}: the payload is the object
 			// (or a patch, or a certificate wrapped with its address).
 			if raw, err = maskRaw(raw, func(v any) any {
 				if obj, ok := v.(map[string]any); ok {
 					for k, payload := range obj {
 						for _, path := range paths {
-							payload = maskPath(payload, path)
+							payload = maskPath(payload, path, nil)
 						}
-						obj[k] = payload
+						obj[k] = scrubStrings(r, payload)
 					}
 				}
 				return v
@@ -204,6 +217,9 @@ func NewPlanDocument(p *planner.Plan, opts PlanOptions) (*PlanDocument, error) {
 		}
 		doc.Requests = append(doc.Requests, raw)
 		doc.RequestChanges = append(doc.RequestChanges, ci)
+	}
+	if r := scrubber(secrets); r != nil {
+		scrubAll(r, doc.Warnings)
 	}
 	return doc, nil
 }
@@ -217,7 +233,7 @@ func (d *PlanDocument) HasChanges() bool {
 // proto field names, private keys replaced by Sensitive and the sensitive
 // paths masked, compacted so that the bytes do not depend on protojson's
 // whims.
-func messageJSON(m proto.Message, paths [][]string) (json.RawMessage, error) {
+func messageJSON(m proto.Message, paths [][]string, found *[]string) (json.RawMessage, error) {
 	if m == nil || !m.ProtoReflect().IsValid() {
 		return json.RawMessage("null"), nil
 	}
@@ -229,7 +245,7 @@ func messageJSON(m proto.Message, paths [][]string) (json.RawMessage, error) {
 	if len(paths) > 0 {
 		return maskRaw(b, func(v any) any {
 			for _, p := range paths {
-				v = maskPath(v, p)
+				v = maskPath(v, p, found)
 			}
 			return v
 		})
@@ -348,37 +364,118 @@ func sensitivePaths(attrs []string) [][]string {
 	return out
 }
 
-// maskPath replaces the value at path in v by Sensitive. Lists apply the
-// rest of the path to every element. A name not found at one level is
-// looked for one level down, where a certificate sits inside its request.
-func maskPath(v any, path []string) any {
+// maskPath replaces the value at path in v by Sensitive, and appends to
+// found (when not nil) the texts it hid: strings, and socket addresses as
+// "ip:port". Lists apply the rest of the path to every element. A name not
+// found at one level is looked for one level down, where a certificate
+// sits inside its request.
+func maskPath(v any, path []string, found *[]string) any {
 	if len(path) == 0 {
 		if v == nil {
 			return nil
+		}
+		if found != nil {
+			collectTexts(v, found)
 		}
 		return Sensitive
 	}
 	switch t := v.(type) {
 	case []any:
 		for i := range t {
-			t[i] = maskPath(t[i], path)
+			t[i] = maskPath(t[i], path, found)
 		}
 		return t
 	case map[string]any:
 		if child, ok := t[path[0]]; ok {
-			t[path[0]] = maskPath(child, path[1:])
+			t[path[0]] = maskPath(child, path[1:], found)
 			return t
 		}
 		for _, k := range sortedMapKeys(t) {
 			if child, ok := t[k].(map[string]any); ok {
 				if _, ok := child[path[0]]; ok {
-					t[k] = maskPath(child, path)
+					t[k] = maskPath(child, path, found)
 				}
 			}
 		}
 		return t
 	}
 	return v
+}
+
+// collectTexts appends the strings in v, and v itself written as an
+// address when it is one.
+func collectTexts(v any, found *[]string) {
+	if a, ok := socketAddress(v); ok {
+		*found = append(*found, a)
+		return
+	}
+	switch t := v.(type) {
+	case string:
+		*found = append(*found, t)
+	case []any:
+		for _, e := range t {
+			collectTexts(e, found)
+		}
+	case map[string]any:
+		for _, k := range sortedMapKeys(t) {
+			collectTexts(t[k], found)
+		}
+	}
+}
+
+// scrubber replaces sensitive texts inside free text (addresses, keys,
+// warnings), longest first.
+func scrubber(secrets []string) *strings.Replacer {
+	uniq := map[string]bool{}
+	var list []string
+	for _, s := range secrets {
+		if s != "" && s != Sensitive && !uniq[s] {
+			uniq[s] = true
+			list = append(list, s)
+		}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if len(list[i]) != len(list[j]) {
+			return len(list[i]) > len(list[j])
+		}
+		return list[i] < list[j]
+	})
+	pairs := make([]string, 0, 2*len(list))
+	for _, s := range list {
+		pairs = append(pairs, s, Sensitive)
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// scrubStrings applies r (when not nil) to every string inside v.
+func scrubStrings(r *strings.Replacer, v any) any {
+	if r == nil {
+		return v
+	}
+	switch t := v.(type) {
+	case string:
+		return r.Replace(t)
+	case []any:
+		for i := range t {
+			t[i] = scrubStrings(r, t[i])
+		}
+	case map[string]any:
+		for k := range t {
+			t[k] = scrubStrings(r, t[k])
+		}
+	}
+	return v
+}
+
+// scrubAll applies r to every string of list.
+func scrubAll(r *strings.Replacer, list []string) []string {
+	for i, s := range list {
+		list[i] = r.Replace(s)
+	}
+	return list
 }
 
 func sortedMapKeys[V any](m map[string]V) []string {

@@ -372,7 +372,7 @@ func TestMaskPath(t *testing.T) {
 		{`{"a":1}`, `{"a":1}`, []string{"b"}},
 		{`"x"`, `"x"`, []string{"b"}},
 	} {
-		got, err := maskRaw([]byte(tc.in), func(v any) any { return maskPath(v, tc.path) })
+		got, err := maskRaw([]byte(tc.in), func(v any) any { return maskPath(v, tc.path, nil) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -535,5 +535,37 @@ func TestSocketAddressJSON(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("%s: got %q %t, want %q", in, got, ok, want)
 		}
+	}
+}
+
+// TestSensitiveIdentity: a sensitive value that is part of an object's
+// identity (a hostname from a sensitive variable) is hidden in its
+// address, key, warnings and requests too.
+func TestSensitiveIdentity(t *testing.T) {
+	const host = "hidden.example.com"
+	a80 := planAddr(t, "0.0.0.0:80")
+	front := &sozupb.RequestHttpFrontend{ClusterId: planPtr("api"), Address: a80, Hostname: planPtr(host),
+		Path: &sozupb.PathRule{Kind: sozupb.PathRuleKind_PREFIX.Enum(), Value: planPtr("/")}}
+	key := "0.0.0.0:80;" + host + ";P/"
+	addr := `cluster.api.http_frontend["` + key + `"]`
+	p := &planner.Plan{
+		Changes: []planner.Change{{Address: addr, Kind: state.KindHTTPFrontend, Key: key, Action: planner.Delete, Before: front,
+			Warnings: []string{"the route for " + host + " goes away"}}},
+		Requests:      []*sozupb.Request{{RequestType: &sozupb.Request_RemoveHttpFrontend{RemoveHttpFrontend: front}}},
+		RequestChange: []int{0},
+		Warnings:      []string{"plan-wide: " + host},
+		Summary:       planner.Summary{Delete: 1},
+	}
+	doc, err := NewPlanDocument(p, PlanOptions{Sensitive: map[string][]string{addr: {"hostname"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ext, out := range renderAll(t, doc) {
+		if bytes.Contains(out, []byte(host)) {
+			t.Errorf("%s shows the sensitive hostname:\n%s", ext, out)
+		}
+	}
+	if doc.Changes[0].Address != `cluster.api.http_frontend["0.0.0.0:80;(sensitive);P/"]` {
+		t.Errorf("address %s", doc.Changes[0].Address)
 	}
 }
