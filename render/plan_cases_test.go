@@ -104,3 +104,28 @@ func TestPlanCasesGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanCasesDeterministic: loading and planning again gives the same
+// bytes in every view.
+func TestPlanCasesDeterministic(t *testing.T) {
+	var first map[string][]byte
+	for i := 0; i < 3; i++ {
+		basic := loadCase(t, "basic", nil)
+		changed := loadCase(t, "changed", nil)
+		p, opts := casePlan(t, basic.Desired, changed, planner.Options{Base: planner.Base{Source: planner.SourceLive, Socket: "s.sock"}})
+		doc, err := NewPlanDocument(p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := renderAll(t, doc)
+		if first == nil {
+			first = out
+			continue
+		}
+		for ext, b := range out {
+			if !bytes.Equal(b, first[ext]) {
+				t.Errorf("run %d: %s differs", i, ext)
+			}
+		}
+	}
+}
