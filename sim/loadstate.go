@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -34,8 +33,14 @@ func (s *Simulator) loadState(path string) []*sozupb.Response {
 	answers := []*sozupb.Response{processing(fmt.Sprintf("Parsing state file from %s...", path))}
 	// Opening a directory succeeds, as in Sōzu; reading it is what fails,
 	// after the first PROCESSING.
-	data, err := io.ReadAll(f)
+	size := 0
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = int(fi.Size())
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err = buf.ReadFrom(f)
 	f.Close()
+	data := buf.Bytes()
 	if err != nil {
 		return append(answers, failure("Error reading the saved state file: "+ioErrorText(err)))
 	}
