@@ -238,6 +238,11 @@ func (o *planOptions) readLive(ctx context.Context, socket string, base *planBas
 	if err != nil {
 		return fmt.Errorf("reading the live configuration from %s: %w", socket, err)
 	}
+	// The plan (and a plan file) records the socket absolute, so that
+	// apply PLANFILE reaches the same proxy from any directory.
+	if abs, err := filepath.Abs(socket); err == nil {
+		socket = abs
+	}
 	base.state, base.notes, base.loaded = st, notes, true
 	base.desc = planner.Base{Source: planner.SourceLive, Socket: socket}
 	return nil
