@@ -158,9 +158,11 @@ func listenerPatch(k state.Kind, base, want proto.Message) *sozupb.Request {
 	if set == 0 {
 		return nil
 	}
-	addrFD := pfs.ByName("address")
-	addr := wn.Get(cfs.ByName("address")).Message().Interface()
-	pm.Set(addrFD, protoreflect.ValueOfMessage(proto.Clone(addr).ProtoReflect()))
+	addr := addressOf(want)
+	if addr == nil {
+		return nil
+	}
+	pm.Set(pfs.ByName("address"), protoreflect.ValueOfMessage(cloneAddr(addr).ProtoReflect()))
 
 	req := patchRequest(k, patch)
 	check := state.New()

@@ -142,7 +142,7 @@ type Plan struct {
 	MassRemoval MassRemoval
 }
 
-// Options tune Plan.
+// Options tune Compute.
 type Options struct {
 	// Base describes the base (Source, Path, Socket); Plan fills its
 	// Fingerprint. An empty Source means SourceEmpty.

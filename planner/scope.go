@@ -26,6 +26,7 @@ type OptionError struct {
 	Reason string
 }
 
+// Error says which option and value are wrong, and why.
 func (e *OptionError) Error() string {
 	return fmt.Sprintf("planner: %s: %q: %s", e.Option, e.Value, e.Reason)
 }
