@@ -101,6 +101,21 @@ func TestApply(t *testing.T) {
 			}},
 		{name: "add http listener twice", setup: []*sozupb.Request{req(http("0.0.0.0:80"))}, req: req(http("0.0.0.0:80")),
 			kind: Exists, msg: "HttpListener '0.0.0.0:80' already exists"},
+		{name: "add https listener beside an http one on the same address", setup: []*sozupb.Request{req(http("[::1]:443"))},
+			req: req(https("[::1]:443")), check: func(t *testing.T, s *State) {
+				if l := s.HTTPSListeners["[::1]:443"]; l == nil || len(s.HTTPListeners) != 1 || l.GetActive() {
+					t.Errorf("https listeners %v", s.HTTPSListeners)
+				}
+			}},
+		{name: "add tcp listener with active set is stored active", req: req(func() *sozupb.TcpListenerConfig {
+			l := NewTCPListener(mustAddr(t, "0.0.0.0:5432"))
+			l.Active = proto.Bool(true)
+			return l
+		}()), check: func(t *testing.T, s *State) {
+			if !s.TCPListeners["0.0.0.0:5432"].GetActive() {
+				t.Error("the listener should be stored as sent, active")
+			}
+		}},
 		{name: "add https listener twice (IPv6)", setup: []*sozupb.Request{req(https("[::1]:443"))}, req: req(https("[::1]:443")),
 			kind: Exists, msg: "HttpsListener '[::1]:443' already exists"},
 		{name: "tcp and udp listener share an address", setup: []*sozupb.Request{req(NewTCPListener(mustAddr(t, "0.0.0.0:53")))},
@@ -440,6 +455,34 @@ func TestApply(t *testing.T) {
 			}
 		}},
 	}
+	// The table drives every verb that changes the state, and each of them
+	// at least once into a rejection, except AddBackend, which Sōzu never
+	// rejects (an upsert that does not even need its cluster).
+	accepted, rejected := map[string]bool{}, map[string]bool{}
+	for _, tt := range tests {
+		if tt.kind == 0 {
+			accepted[VerbName(tt.req)] = true
+		} else {
+			rejected[VerbName(tt.req)] = true
+		}
+	}
+	oneofs := (&sozupb.Request{}).ProtoReflect().Descriptor().Oneofs().ByName("request_type").Fields()
+	for i := 0; i < oneofs.Len(); i++ {
+		fd := oneofs.Get(i)
+		r := &sozupb.Request{}
+		r.ProtoReflect().Set(fd, r.ProtoReflect().NewField(fd))
+		if !IsStateChanging(r) {
+			continue
+		}
+		name := string(fd.Name())
+		if !accepted[name] {
+			t.Errorf("no case applies %s", name)
+		}
+		if !rejected[name] && name != "add_backend" {
+			t.Errorf("no case rejects %s", name)
+		}
+	}
+
 	// Every case runs through Apply, then through ApplyOwned with copies of
 	// the requests handed over: both follow the same rules.
 	for _, tt := range tests {
