@@ -33,7 +33,9 @@ type Config struct {
 	Desired *state.State
 	// Requests are the requests that build Desired from an empty state, in
 	// the order they were applied: listeners (inactive), clusters,
-	// backends, certificates, frontends, then listener activations.
+	// backends, certificates, frontends, then listener activations. They
+	// share their cluster, backend and frontend messages with Desired:
+	// both are read-only.
 	Requests []*sozupb.Request
 	// Objects maps the state identity of every declared object to where
 	// and how the user declared it.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,6 +75,7 @@ var sozuSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 // the first; the Config is nil only when no file could be read. Even with
 // errors the returned Config holds what could be decoded.
 func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
+	defer tightGC()()
 	cfg := &Config{
 		Dir:     dir,
 		Desired: state.New(),
@@ -133,6 +135,41 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	ld.ev.errs = &ld.diags
 	ld.run(files)
 	return cfg, dedupe(ld.diags)
+}
+
+// loadGCPercent is the garbage collector's target while Load runs. Parsing
+// a large configuration makes a lot of short-lived garbage (HCL's token
+// arrays) while the syntax trees it keeps grow: with Go's default of 100
+// the heap peaks at about twice what is live, and a lower target keeps the
+// peak memory of loading close to that of parsing alone for a few percent
+// more CPU time (docs/performance.md).
+const loadGCPercent = 60
+
+var gcMu sync.Mutex
+var gcLoads int      // Load calls running
+var gcSaved int = -1 // the target before the first of them
+
+// tightGC lowers the garbage collector's target for the duration of a Load
+// and returns the function that restores it once no Load runs. A target
+// already lower (or GC turned off) is left alone.
+func tightGC() func() {
+	gcMu.Lock()
+	defer gcMu.Unlock()
+	if gcLoads == 0 {
+		gcSaved = debug.SetGCPercent(loadGCPercent)
+		if gcSaved >= 0 && gcSaved < loadGCPercent || gcSaved < 0 {
+			debug.SetGCPercent(gcSaved)
+		}
+	}
+	gcLoads++
+	return func() {
+		gcMu.Lock()
+		defer gcMu.Unlock()
+		gcLoads--
+		if gcLoads == 0 {
+			debug.SetGCPercent(gcSaved)
+		}
+	}
 }
 
 // parsed is one configuration file, read and parsed.
@@ -516,6 +553,10 @@ func (ld *loader) run(files []*hcl.File) {
 		}
 	}
 	dynBlocks = ld.checkDynamicScope(dynBlocks, locals)
+	// From here on the blocks are reached through raw and dynBlocks only:
+	// dropping the files lets each cluster's syntax tree be collected once
+	// it is decoded, which bounds the peak memory of a large configuration.
+	files = nil
 	blocksOf := func(schema *hcl.BodySchema) hcl.Blocks {
 		var out hcl.Blocks
 		for _, blk := range raw.Blocks {
@@ -559,6 +600,7 @@ func (ld *loader) run(files []*hcl.File) {
 	ctx.Variables["listener"] = ld.listenerObjects()
 
 	objects := blocksOf(objectPassSchema)
+	raw = nil
 	clusterVals := map[string]cty.Value{}
 	for _, blk := range objects {
 		if blk.Type == blockCluster {
@@ -569,12 +611,16 @@ func (ld *loader) run(files []*hcl.File) {
 	ctx.Variables["cluster"] = cty.ObjectVal(clusterVals)
 	ld.addAll(locals.evalDeferred())
 	// Clusters first, so that top-level frontends can name any of them.
-	for _, blk := range objects {
+	for i, blk := range objects {
 		if blk.Type == blockCluster {
 			ld.decodeCluster(blk)
+			objects[i] = nil
 		}
 	}
 	for _, blk := range objects {
+		if blk == nil {
+			continue
+		}
 		switch blk.Type {
 		case blockCertificate:
 			ld.decodeCertificate(blk)

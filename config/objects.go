@@ -955,7 +955,19 @@ func (ld *loader) build() {
 	}
 	st := state.New()
 	for i, r := range reqs {
-		if err := st.Apply(r); err != nil && !objs[i].failed {
+		// The state keeps the messages of the requests that add clusters,
+		// backends and routes rather than copies (Requests and Desired
+		// share them): listeners are copied, since activating one changes
+		// the state's copy.
+		var err error
+		switch r.GetRequestType().(type) {
+		case *sozupb.Request_AddCluster, *sozupb.Request_AddBackend, *sozupb.Request_AddHttpFrontend,
+			*sozupb.Request_AddHttpsFrontend, *sozupb.Request_AddTcpFrontend, *sozupb.Request_AddUdpFrontend:
+			err = st.ApplyOwned(r)
+		default:
+			err = st.Apply(r)
+		}
+		if err != nil && !objs[i].failed {
 			ld.add(&hcl.Diagnostic{
 				Severity: hcl.DiagError, Summary: "Sōzu would refuse this object",
 				Detail:  fmt.Sprintf("Applying it to the desired state failed: %s.", err),
