@@ -2,7 +2,9 @@ package render
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"strconv"
@@ -489,13 +491,23 @@ func isPEMCertificate(s string) bool {
 	return strings.HasPrefix(strings.TrimSpace(s), "-----BEGIN CERTIFICATE-----")
 }
 
-// certificateLabel names a certificate by its fingerprint.
+// certificateLabel names a certificate by its fingerprint, with its
+// subject and the end of its validity when they read.
 func certificateLabel(pemText string) string {
 	fp, err := state.CertificateFingerprint(pemText)
 	if err != nil {
 		return "(certificate that does not parse)"
 	}
-	return "(certificate sha256:" + fp + ")"
+	label := "certificate sha256:" + fp
+	if block, _ := pem.Decode([]byte(pemText)); block != nil {
+		if cert, err := x509.ParseCertificate(block.Bytes); err == nil {
+			if cn := cert.Subject.CommonName; cn != "" {
+				label += ", CN=" + cn
+			}
+			label += ", valid until " + cert.NotAfter.UTC().Format("2006-01-02")
+		}
+	}
+	return "(" + label + ")"
 }
 
 func isMultiline(v any) bool {
