@@ -2,6 +2,11 @@ package planner
 
 import (
 	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
+	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
 
 // FuzzPlan plans pairs of generated states chosen by the fuzzer (two seeds
@@ -27,4 +32,48 @@ func FuzzPlan(f *testing.F) {
 			t.Fatalf("desired against itself: %v, %v", err, describeAll(p2))
 		}
 	})
+}
+
+// FuzzComputeAnyState builds two states from arbitrary bytes (each a list
+// of length-prefixed protobuf Requests applied with state.Apply, rejected
+// ones skipped) and plans between them: Compute must never panic, whatever
+// the states hold.
+func FuzzComputeAnyState(f *testing.F) {
+	seed := func(reqs ...*sozupb.Request) []byte {
+		var out []byte
+		for _, r := range reqs {
+			b, _ := proto.Marshal(r)
+			out = append(out, byte(len(b)>>8), byte(len(b)))
+			out = append(out, b...)
+		}
+		return out
+	}
+	f.Add(seed(req(httpL(h80, true)), req(cluster("a")), req(front(h80, "x", "/", "a"))), seed(req(httpL(h80, false))))
+	f.Add(seed(req(tcpL(t54, true)), req(tcpF("a", t54))), seed(req(tcpF("b", t54)), req(backend("b", "1", "10.0.0.1:1", 1))))
+	f.Add([]byte{}, []byte{0, 3, 1, 2, 3})
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		base, desired := fromBytes(a), fromBytes(b)
+		for _, opts := range []Options{{}, {Destroy: true}, {Targets: []string{"cluster.a"}}} {
+			if _, err := Compute(base, desired, opts); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+func fromBytes(data []byte) *state.State {
+	s := state.New()
+	for len(data) >= 2 {
+		n := int(data[0])<<8 | int(data[1])
+		data = data[2:]
+		if n > len(data) {
+			n = len(data)
+		}
+		var r sozupb.Request
+		if proto.Unmarshal(data[:n], &r) == nil {
+			_ = s.Apply(&r)
+		}
+		data = data[n:]
+	}
+	return s
 }
