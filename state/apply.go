@@ -661,8 +661,35 @@ func addHTTPFrontend(m map[string]*sozupb.RequestHttpFrontend, f *sozupb.Request
 			"Could not convert the frontend to an insertable one. Frontend: %s error: invalid value %d for field 'position'",
 			key, int32(f.GetPosition()))}
 	}
-	m[key] = keep(f, adopt)
+	nf := keep(f, adopt)
+	storeAddress(&nf.Address)
+	m[key] = nf
 	return nil
+}
+
+// storeAddress replaces *a by the address Sōzu keeps for a frontend or a
+// backend: it stores a Rust SocketAddr and writes it back from there
+// (command/src/request.rs:357-385), so a missing IP becomes 0.0.0.0 and a
+// port above 65535 keeps its low 16 bits. A well-formed address is left as
+// it is. Listeners, unlike frontends and backends, keep the address as sent.
+func storeAddress(a **sozupb.SocketAddress) {
+	if !isStoredForm(*a) {
+		*a = canonicalAddress(*a)
+	}
+}
+
+// isStoredForm reports whether a is already as Sōzu writes a SocketAddr.
+func isStoredForm(a *sozupb.SocketAddress) bool {
+	if a == nil || a.Port == nil || a.GetPort() > 0xffff || a.Ip == nil {
+		return false
+	}
+	switch ip := a.Ip.Inner.(type) {
+	case *sozupb.IpAddress_V4:
+		return true
+	case *sozupb.IpAddress_V6:
+		return ip.V6 != nil && ip.V6.Low != nil && ip.V6.High != nil
+	}
+	return false
 }
 
 func removeHTTPFrontend(m map[string]*sozupb.RequestHttpFrontend, f *sozupb.RequestHttpFrontend, kind string) error {
@@ -708,8 +735,20 @@ func addL4Frontend[F l4Frontend](m map[string][]F, f F, debugName, kind string, 
 			return errExists(kind, debugL4(debugName, f, false))
 		}
 	}
-	m[f.GetClusterId()] = append(list, keep(f, adopt))
+	nf := keep(f, adopt)
+	storeL4Address(nf)
+	m[f.GetClusterId()] = append(list, nf)
 	return nil
+}
+
+// storeL4Address applies storeAddress to a TCP or UDP frontend.
+func storeL4Address(f l4Frontend) {
+	switch v := f.(type) {
+	case *sozupb.RequestTcpFrontend:
+		storeAddress(&v.Address)
+	case *sozupb.RequestUdpFrontend:
+		storeAddress(&v.Address)
+	}
 }
 
 // removeL4Frontend mirrors remove_tcp_frontend / remove_udp_frontend
@@ -884,6 +923,7 @@ func (s *State) addBackend(b *sozupb.AddBackend, adopt bool) error {
 		list = slices.Delete(list, i, i+1)
 	}
 	nb := keep(b, adopt)
+	storeAddress(&nb.Address)
 	i, _ := slices.BinarySearchFunc(list, nb, compareBackendsSozu)
 	s.Backends[b.GetClusterId()] = slices.Insert(list, i, nb)
 	return nil

@@ -228,6 +228,37 @@ func TestApply(t *testing.T) {
 			}},
 		{name: "update udp listener absent", req: req(&sozupb.UpdateUdpListenerConfig{Address: mustAddr(t, "0.0.0.0:1")}), kind: NotFound,
 			msg: "Did not find UdpListener with address or id '0.0.0.0:1'"},
+		{name: "frontends and backends keep their address as Sōzu stores it", setup: []*sozupb.Request{
+			addHTTPFront(func() *sozupb.RequestHttpFrontend {
+				f := httpFront(t, "0.0.0.0:80", "a.x", "/", "c")
+				f.Address = &sozupb.SocketAddress{Port: proto.Uint32(65536 + 80)} // no IP, port over 16 bits
+				return f
+			}()),
+			addTCPFront(&sozupb.RequestTcpFrontend{ClusterId: proto.String("db"), Address: &sozupb.SocketAddress{Ip: &sozupb.IpAddress{}, Port: proto.Uint32(5432)}}),
+		},
+			req: req(&sozupb.AddBackend{ClusterId: proto.String("c"), BackendId: proto.String("b"),
+				Address: &sozupb.SocketAddress{Ip: &sozupb.IpAddress{Inner: &sozupb.IpAddress_V6{V6: &sozupb.Uint128{Low: proto.Uint64(1)}}}, Port: proto.Uint32(8080)}}),
+			check: func(t *testing.T, s *State) {
+				want := map[string]*sozupb.SocketAddress{
+					"frontend": mustAddr(t, "0.0.0.0:80"),
+					"tcp":      mustAddr(t, "0.0.0.0:5432"),
+					"backend":  mustAddr(t, "[::1]:8080"),
+				}
+				got := map[string]*sozupb.SocketAddress{
+					"frontend": s.HTTPFrontends["0.0.0.0:80;a.x;P/"].GetAddress(),
+					"tcp":      s.TCPFrontends["db"][0].GetAddress(),
+					"backend":  s.Backends["c"][0].GetAddress(),
+				}
+				if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
+					t.Error(diff)
+				}
+			}},
+		{name: "a listener keeps its address as sent", req: req(NewHTTPListener(&sozupb.SocketAddress{Ip: &sozupb.IpAddress{Inner: &sozupb.IpAddress_V4{V4: 0}}, Port: proto.Uint32(65536 + 80)})),
+			check: func(t *testing.T, s *State) {
+				if s.HTTPListeners["0.0.0.0:80"].GetAddress().GetPort() != 65536+80 {
+					t.Error("the listener's address was rewritten")
+				}
+			}},
 		{name: "add http frontend", req: addHTTPFront(httpFront(t, "0.0.0.0:80", "a.x", "/api", "")), check: func(t *testing.T, s *State) {
 			if s.HTTPFrontends["0.0.0.0:80;a.x;P/api"] == nil {
 				t.Error("missing")
