@@ -143,6 +143,19 @@ func TestGuarantee1Listeners(t *testing.T) {
 		want:    []string{"deactivate_listener HTTP 0.0.0.0:80"},
 		actions: map[string]Action{`listener.http["0.0.0.0:80"]`: Update},
 	}, {
+		name:    "a listener of another protocol takes the address: the old one stops right before the new one starts",
+		base:    []proto.Message{tcpL("0.0.0.0:8080", true), cluster("api"), tcpF("api", "0.0.0.0:8080")},
+		desired: []proto.Message{httpL("0.0.0.0:8080", true), cluster("api"), front("0.0.0.0:8080", "x.example.com", "/", "api")},
+		want: []string{
+			"add_http_listener 0.0.0.0:8080 active=false",
+			"add_http_frontend 0.0.0.0:8080;x.example.com;P/ TREE -> api",
+			"deactivate_listener TCP 0.0.0.0:8080",
+			"activate_listener HTTP 0.0.0.0:8080",
+			"remove_tcp_frontend api;0.0.0.0:8080",
+			"remove_listener TCP 0.0.0.0:8080",
+		},
+		warning: "deactivated right before",
+	}, {
 		name:    "inactive to active after new routes",
 		base:    []proto.Message{httpL(h80, false)},
 		desired: []proto.Message{httpL(h80, true), front(h80, "x.example.com", "/", "")},

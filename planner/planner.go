@@ -24,6 +24,7 @@ const (
 	phCertificate              // AddCertificate, ReplaceCertificate, names-only remove+add
 	phListenerRebuild          // listener replaces: teardown then rebuild, one listener at a time
 	phFrontend                 // frontend adds; HTTP(S) replace and TCP/UDP move pairs
+	phHandover                 // DeactivateListener of a listener whose address a new one of another protocol takes
 	phActivate                 // ActivateListener
 	phDeactivate               // DeactivateListener
 	phFrontendRemove           // frontend removals
@@ -232,8 +233,38 @@ func unionKeys[V any](a, b map[string]V) []string {
 	return keys
 }
 
+// streamKind reports whether listeners of kind k listen on TCP sockets.
+func streamKind(k state.Kind) bool { return k != state.KindUDPListener }
+
 // listeners plans guarantee 1 and 6.
 func (b *builder) listeners() {
+	// Addresses where a stream listener will be activated, by kind: an
+	// active listener of another stream kind that goes away from such an
+	// address is deactivated right before (both bound at once would share
+	// connections through SO_REUSEPORT).
+	activating := map[string][]state.Kind{}
+	for _, k := range listenerKinds {
+		if !streamKind(k) {
+			continue
+		}
+		bm := listenerMap(b.base, k)
+		for addr, wl := range listenerMap(b.want, k) {
+			if isActive(wl) && (bm[addr] == nil || !isActive(bm[addr])) {
+				activating[addr] = append(activating[addr], k)
+			}
+		}
+	}
+	handover := func(k state.Kind, addr string) bool {
+		if !streamKind(k) {
+			return false
+		}
+		for _, other := range activating[addr] {
+			if other != k {
+				return true
+			}
+		}
+		return false
+	}
 	for _, k := range listenerKinds {
 		bm, wm := listenerMap(b.base, k), listenerMap(b.want, k)
 		for _, key := range unionKeys(bm, wm) {
@@ -244,7 +275,11 @@ func (b *builder) listeners() {
 				if n := len(frontendsOn(b.want, frontendKindOf(k), key)); n > 0 {
 					b.note(i, fmt.Sprintf("%d frontends out of the plan's scope stay on this address: Sōzu's workers drop them with the listener", n))
 				}
-				if isActive(bl) {
+				switch {
+				case isActive(bl) && handover(k, key):
+					b.note(i, "deactivated right before the new listener on its address is activated")
+					b.emit(phHandover, i, deactivateRequest(k, addressOf(bl)))
+				case isActive(bl):
 					b.emit(phDeactivate, i, deactivateRequest(k, addressOf(bl)))
 				}
 				b.emit(phListenerRemove, i, removeListenerRequest(k, addressOf(bl)))
