@@ -492,6 +492,9 @@ func sortedMapKeys[V any](m map[string]V) []string {
 // show Sensitive, so that not even whether it was set leaks.
 func attributeOf(a planner.AttributeChange, paths [][]string) PlanAttribute {
 	pa := PlanAttribute{Path: a.Path, Before: a.Before, After: a.After, Sensitive: a.Sensitive}
+	// Private keys are hidden whatever the planner says: the key of an
+	// HTTPS listener, or of a certificate.
+	paths = append(paths[:len(paths):len(paths)], []string{"key"})
 	if !pa.Sensitive {
 		segs := attributeSegments(a.Path)
 		for _, p := range paths {
