@@ -62,7 +62,7 @@ func every(t testing.TB) *state.State {
 		}}},
 		{RequestType: &sozupb.Request_AddHttpFrontend{AddHttpFrontend: &sozupb.RequestHttpFrontend{
 			Address: addr(t, "0.0.0.0:80"), Hostname: proto.String("old.example.com"),
-			Path:     &sozupb.PathRule{Kind: sozupb.PathRuleKind_EQUALS.Enum(), Value: proto.String("/x")}, Position: sozupb.RulePosition_TREE.Enum(),
+			Path: &sozupb.PathRule{Kind: sozupb.PathRuleKind_EQUALS.Enum(), Value: proto.String("/x")}, Position: sozupb.RulePosition_TREE.Enum(),
 			Redirect: sozupb.RedirectPolicy_PERMANENT.Enum(), RedirectScheme: sozupb.RedirectScheme_USE_HTTPS.Enum(),
 		}}},
 		{RequestType: &sozupb.Request_AddCertificate{AddCertificate: &sozupb.AddCertificate{
