@@ -160,3 +160,39 @@ func TestRuleMissingPositionIsTree(t *testing.T) {
 		t.Errorf("worker keeps %d routes after the TREE removal", n)
 	}
 }
+
+// QueryHealthChecks answers at once from the main process: every cluster's
+// health check, or the one cluster_id names (none for an unknown id).
+func TestQueryHealthChecks(t *testing.T) {
+	h := start(t, Options{})
+	hc := func(uri string) *sozupb.HealthCheckConfig {
+		return &sozupb.HealthCheckConfig{
+			Uri: proto.String(uri), Interval: proto.Uint32(10), Timeout: proto.Uint32(5),
+			HealthyThreshold: proto.Uint32(2), UnhealthyThreshold: proto.Uint32(3), ExpectedStatus: proto.Uint32(0),
+		}
+	}
+	for _, r := range []*sozupb.Request{
+		addCluster("a"), addCluster("b"), addCluster("none"),
+		{RequestType: &sozupb.Request_SetHealthCheck{SetHealthCheck: &sozupb.SetHealthCheck{ClusterId: proto.String("a"), Config: hc("/a")}}},
+		{RequestType: &sozupb.Request_SetHealthCheck{SetHealthCheck: &sozupb.SetHealthCheck{ClusterId: proto.String("b"), Config: hc("/b")}}},
+	} {
+		h.ok(r)
+	}
+	query := func(id *string) map[string]*sozupb.HealthCheckConfig {
+		t.Helper()
+		proc, resp, err := h.send(&sozupb.Request{RequestType: &sozupb.Request_QueryHealthChecks{QueryHealthChecks: &sozupb.QueryHealthChecks{ClusterId: id}}})
+		if err != nil || len(proc) != 0 {
+			t.Fatalf("%v after %d PROCESSING", err, len(proc))
+		}
+		return resp.GetContent().GetHealthChecksList().GetMap()
+	}
+	if got := query(nil); len(got) != 2 || got["a"].GetUri() != "/a" || got["b"].GetUri() != "/b" {
+		t.Errorf("all health checks: %v", got)
+	}
+	if got := query(proto.String("b")); len(got) != 1 || got["b"].GetUri() != "/b" {
+		t.Errorf("health check of b: %v", got)
+	}
+	if got := query(proto.String("zz")); len(got) != 0 {
+		t.Errorf("health checks of an unknown cluster: %v", got)
+	}
+}
