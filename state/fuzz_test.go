@@ -85,13 +85,20 @@ func FuzzApply(f *testing.F) {
 	f.Add(encodeRequests(fuzzSeedRequests(f)))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := New()
+		s, owned := New(), New()
 		for _, r := range decodeRequests(data) {
 			err := s.Apply(r)
 			var se *Error
 			if err != nil && !errors.As(err, &se) {
 				t.Fatalf("error is not a *state.Error: %v", err)
 			}
+			// ApplyOwned follows the same rules.
+			if oerr := owned.ApplyOwned(proto.Clone(r).(*sozupb.Request)); (oerr == nil) != (err == nil) || (err != nil && oerr.Error() != err.Error()) {
+				t.Fatalf("Apply: %v, ApplyOwned: %v", err, oerr)
+			}
+		}
+		if !owned.Equal(s) {
+			t.Fatal("ApplyOwned built another state than Apply")
 		}
 		checkKeys(t, s)
 		_ = s.Fingerprint()
