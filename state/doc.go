@@ -12,7 +12,8 @@
 //     certificates by listener address and CertificateFingerprint;
 //   - State.Apply, the rules of Sōzu 2.1.0's main process
 //     (ConfigState::dispatch), including its rejections (*Error, with Sōzu's
-//     wording) and the requests it half-applies;
+//     wording) and the requests it half-applies, and State.ApplyOwned, the
+//     same for a request the caller hands over (no copies);
 //   - State.Requests, the requests that rebuild a state, in the order of
 //     Sōzu's state files, and FromRequests, its inverse;
 //   - the defaults of the whole project (defaults.go): the listeners Sōzu's
