@@ -22,6 +22,10 @@ import (
 // known string; a missing or extra content block...), the whole body is
 // left to dynblock, which reports the problem in its own words.
 
+// directDynamic turns the direct expansion on; tests turn it off to
+// compare it with dynblock's.
+var directDynamic = true
+
 // boundBody is a body whose expressions are evaluated in ctx, an iteration
 // context of a dynamic block.
 type boundBody struct {
@@ -34,7 +38,67 @@ var _ hcl.Body = (*boundBody)(nil)
 // The generic hcl.Body methods, for callers outside the fast path, go
 // through dynblock with the bound context.
 
-func (b *boundBody) expanded() hcl.Body { return dynblock.Expand(b.body, b.ctx) }
+func (b *boundBody) expanded() hcl.Body {
+	return &ctxBody{Body: dynblock.Expand(b.body, b.ctx), ctx: b.ctx}
+}
+
+// ctxBody is a body decoded by HCL's generic code whose expressions, and
+// those of its nested blocks, are evaluated in ctx.
+type ctxBody struct {
+	hcl.Body
+	ctx *hcl.EvalContext
+}
+
+// Content implements hcl.Body.
+func (b *ctxBody) Content(s *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
+	c, d := b.Body.Content(s)
+	return bindContent(c, b.ctx), d
+}
+
+// PartialContent implements hcl.Body.
+func (b *ctxBody) PartialContent(s *hcl.BodySchema) (*hcl.BodyContent, hcl.Body, hcl.Diagnostics) {
+	c, rest, d := b.Body.PartialContent(s)
+	if rest != nil {
+		rest = &ctxBody{Body: rest, ctx: b.ctx}
+	}
+	return bindContent(c, b.ctx), rest, d
+}
+
+// JustAttributes implements hcl.Body.
+func (b *ctxBody) JustAttributes() (hcl.Attributes, hcl.Diagnostics) {
+	attrs, d := b.Body.JustAttributes()
+	return bindAttributes(attrs, b.ctx), d
+}
+
+func bindContent(c *hcl.BodyContent, ctx *hcl.EvalContext) *hcl.BodyContent {
+	if c == nil {
+		return nil
+	}
+	out := *c
+	out.Attributes = bindAttributes(c.Attributes, ctx)
+	if c.Blocks != nil {
+		out.Blocks = make(hcl.Blocks, len(c.Blocks))
+		for i, blk := range c.Blocks {
+			nb := *blk
+			nb.Body = &ctxBody{Body: blk.Body, ctx: ctx}
+			out.Blocks[i] = &nb
+		}
+	}
+	return &out
+}
+
+func bindAttributes(attrs hcl.Attributes, ctx *hcl.EvalContext) hcl.Attributes {
+	if attrs == nil {
+		return nil
+	}
+	out := make(hcl.Attributes, len(attrs))
+	for name, a := range attrs {
+		na := *a
+		na.Expr = &boundExpr{Expression: a.Expr, ctx: ctx}
+		out[name] = &na
+	}
+	return out
+}
 
 // Content implements hcl.Body.
 func (b *boundBody) Content(s *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
@@ -207,6 +271,9 @@ func (ev *evaluator) directContent(b *hclsyntax.Body, schema *hcl.BodySchema, ct
 // anything but a plain, well-formed dynamic block with a known, unmarked
 // collection.
 func (ev *evaluator) expandDynamic(dyn *hclsyntax.Block, nLabels int, ctx *hcl.EvalContext) (hcl.Blocks, bool) {
+	if !directDynamic {
+		return nil, false
+	}
 	body := dyn.Body
 	if len(body.Blocks) != 1 || body.Blocks[0].Type != "content" || len(body.Blocks[0].Labels) != 0 {
 		return nil, false

@@ -1,0 +1,143 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// loadBothWays loads dir with the direct expansion of dynamic blocks and
+// with dynblock's, and fails when the requests, the declared objects or the
+// diagnostics differ.
+func loadBothWays(t *testing.T, dir string, opts Options) (direct int) {
+	t.Helper()
+	load := func(on bool) (string, string, string) {
+		directDynamic = on
+		defer func() { directDynamic = true }()
+		cfg, diags := Load(dir, opts)
+		reqs, objs := "", ""
+		if cfg != nil {
+			reqs, objs = string(requestsJSON(t, cfg.Requests)), string(objectsText(cfg))
+		}
+		return reqs, objs, renderCatalogue(dir, diags)
+	}
+	r1, o1, d1 := load(true)
+	r2, o2, d2 := load(false)
+	if r1 != r2 {
+		t.Errorf("%s: requests differ:\ndirect:\n%s\ndynblock:\n%s", dir, r1, r2)
+	}
+	if o1 != o2 {
+		t.Errorf("%s: objects differ:\ndirect:\n%s\ndynblock:\n%s", dir, o1, o2)
+	}
+	if d1 != d2 {
+		t.Errorf("%s: diagnostics differ:\ndirect:\n%s\ndynblock:\n%s", dir, d1, d2)
+	}
+	return len(r1)
+}
+
+// TestDirectDynamicMatchesDynblock checks that expanding dynamic blocks
+// directly gives what ext/dynblock gives, on valid configurations and on
+// every case of the catalogue.
+func TestDirectDynamicMatchesDynblock(t *testing.T) {
+	bench := t.TempDir()
+	writeDynamicConfig(t, bench, 40)
+	dirs := []string{bench, filepath.Join("..", "examples", "dynamic"), filepath.Join("testdata", "spec-example")}
+	for _, d := range []string{
+		// Nested, labelled and unlabelled, with iterator names, over lists
+		// and maps, with a static block among dynamic ones.
+		`listener "http" "p" { address = "0.0.0.0:80" }
+variable "apps" {
+  default = {
+    a = { backends = ["10.0.0.1:80", "10.0.0.2:80"], paths = ["/", "/x"] }
+    b = { backends = ["10.0.1.1:80"], paths = [] }
+  }
+}
+dynamic "cluster" {
+  for_each = var.apps
+  iterator = app
+  labels   = [app.key]
+  content {
+    load_balancing = "random"
+    dynamic "backend" {
+      for_each = app.value.backends
+      labels   = ["${app.key}-${backend.key}"]
+      content { address = backend.value }
+    }
+    backend "static" { address = "10.9.9.9:80" }
+    dynamic "http_frontend" {
+      for_each = app.value.paths
+      iterator = p
+      content {
+        listener    = listener.http.p
+        hostname    = "${app.key}.example.com"
+        path_prefix = p.value
+        dynamic "header" {
+          for_each = { x = "1" }
+          content {
+            position = "REQUEST"
+            key      = header.key
+            val      = "${header.value}-${app.key}"
+          }
+        }
+      }
+    }
+  }
+}
+`,
+		// Errors inside generated blocks.
+		`listener "http" "p" { address = "0.0.0.0:80" }
+dynamic "cluster" {
+  for_each = { a = 1, b = 2 }
+  labels   = [cluster.key]
+  content {
+    load_balancing = cluster.value == 1 ? "NOPE" : "RANDOM"
+    dynamic "backend" {
+      for_each = [cluster.value]
+      labels   = ["b${backend.value}"]
+      content { address = "10.0.0.${backend.value}:99999" }
+    }
+    unknown_attr = 1
+  }
+}
+`,
+		// Labels that are not strings, for_each that is not iterable.
+		`dynamic "cluster" {
+  for_each = [["x"]]
+  labels   = [cluster.value]
+  content {}
+}
+dynamic "cluster" {
+  for_each = 3
+  labels   = ["c"]
+  content {}
+}
+cluster "z" {
+  dynamic "backend" {
+    for_each = null
+    labels   = ["b"]
+    content { address = "10.0.0.1:80" }
+  }
+}
+`,
+	} {
+		dirs = append(dirs, writeConfig(t, map[string]string{"main.hcl": d}))
+	}
+	entries, err := os.ReadDir(filepath.Join("testdata", "invalid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		dirs = append(dirs, filepath.Join("testdata", "invalid", e.Name()))
+	}
+	for _, dir := range dirs {
+		opts := Options{Environ: []string{}}
+		if filepath.Dir(dir) == filepath.Join("testdata", "invalid") {
+			opts = catalogueOptions(t, dir)
+		}
+		loadBothWays(t, dir, opts)
+	}
+	// The comparison can fail: the first configuration makes objects.
+	if n := loadBothWays(t, dirs[0], Options{Environ: []string{}}); n < 1000 {
+		t.Errorf("the generated configuration gives %d bytes of requests", n)
+	}
+}
