@@ -124,6 +124,15 @@ func generate(t testing.TB, g *genome) *state.State {
 		objs = append(objs, l)
 		udpL_ = append(udpL_, a)
 	}
+	// One address that may hold an HTTP or a TCP listener, never both.
+	switch shared := "0.0.0.0:9000"; g.n(3, "L shared kind") {
+	case 1:
+		objs = append(objs, httpL(shared, g.n(3, "L shared active") != 0))
+		httpL_ = append(httpL_, shared)
+	case 2:
+		objs = append(objs, tcpL(shared, g.n(3, "L shared active") != 0))
+		tcpL_ = append(tcpL_, shared)
+	}
 	present := map[string]bool{}
 	for ci := range 5 {
 		id := fmt.Sprintf("c%d", ci)
@@ -294,6 +303,9 @@ func TestPropertyRandomPlans(t *testing.T) {
 			}
 			r := startSim(t, base)
 			inv := newInvariants(base, desired, p)
+			if err := inv.check(r); err != nil {
+				t.Fatalf("before any request: %v", err)
+			}
 			r.send(t, p, func(n int) {
 				if err := inv.check(r); err != nil {
 					t.Fatalf("after request %d (%s): %v\nplan:\n%s", n+1, describe(p.Requests[n]), err, joinLines(describeAll(p)))
@@ -324,6 +336,10 @@ func joinLines(l []string) string {
 
 // invariants are what must hold on the workers after every request.
 type invariants struct {
+	// fresh lists, per address of a listener that starts (or restarts)
+	// serving, the routes it must have from the moment it is bound.
+	fresh    map[string][]string
+	unbound  map[string]bool // fresh addresses seen unbound during the run
 	routes   []string          // HTTP(S) routes unchanged on listeners that are not replaced
 	tcp      map[string]string // TCP listener address → cluster, unchanged
 	backends map[string][]string
@@ -353,6 +369,33 @@ func newInvariants(base, want *state.State, p *Plan) *invariants {
 		}
 	}
 	inv.routes = expectedRoutes(keep)
+	inv.fresh = map[string][]string{}
+	inv.unbound = map[string]bool{}
+	for _, k := range []state.Kind{state.KindHTTPListener, state.KindHTTPSListener} {
+		bm, wm := listenerMap(base, k), listenerMap(want, k)
+		for addr, wl := range wm {
+			if !isActive(wl) || (bm[addr] != nil && isActive(bm[addr]) && !replaced[k.String()+" "+addr]) {
+				continue
+			}
+			only := state.New()
+			if k == state.KindHTTPListener {
+				only.HTTPListeners[addr] = want.HTTPListeners[addr]
+				for key, f := range want.HTTPFrontends {
+					if state.FormatAddress(f.GetAddress()) == addr {
+						only.HTTPFrontends[key] = f
+					}
+				}
+			} else {
+				only.HTTPSListeners[addr] = want.HTTPSListeners[addr]
+				for key, f := range want.HTTPSFrontends {
+					if state.FormatAddress(f.GetAddress()) == addr {
+						only.HTTPSFrontends[key] = f
+					}
+				}
+			}
+			inv.fresh[addr] = expectedRoutes(only)
+		}
+	}
 	for addr := range base.TCPListeners {
 		if replaced["tcp_listener "+addr] || want.TCPListeners[addr] == nil {
 			continue
@@ -393,6 +436,20 @@ func (inv *invariants) check(r *simRun) error {
 	for _, s := range inv.routes {
 		if !have[s] {
 			return fmt.Errorf("route %s, which stays, is gone from the worker", s)
+		}
+	}
+	for addr, routes := range inv.fresh {
+		if !w.Bound(addr) {
+			inv.unbound[addr] = true
+			continue
+		}
+		if !inv.unbound[addr] {
+			continue // still the listener of the base
+		}
+		for _, s := range routes {
+			if !have[s] {
+				return fmt.Errorf("listener %s is bound before its route %s", addr, s)
+			}
 		}
 	}
 	for addr, c := range inv.tcp {
