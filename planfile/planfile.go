@@ -258,6 +258,9 @@ func Marshal(f *File) ([]byte, error) {
 		covered[strconv.Itoa(k.Request)+" "+k.Field] = true
 	}
 	for i, r := range p.Requests {
+		if r.GetRequestType() == nil {
+			return nil, fmt.Errorf("encoding the plan file: request %d is empty", i+1)
+		}
 		r = proto.Clone(r).(*sozupb.Request)
 		for _, kf := range keyFields(r) {
 			if kf.value != "" && !covered[strconv.Itoa(i)+" "+kf.path] {

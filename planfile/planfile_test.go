@@ -269,6 +269,11 @@ func TestMarshalRefusesUnrecordedKey(t *testing.T) {
 	if _, err := Marshal(nil); err == nil {
 		t.Error("nil file")
 	}
+	for _, r := range []*sozupb.Request{nil, {}} {
+		if _, err := Marshal(&File{Plan: &planner.Plan{Requests: []*sozupb.Request{r}, RequestChange: []int{-1}}}); err == nil || !strings.Contains(err.Error(), "request 1 is empty") {
+			t.Errorf("empty request: %v", err)
+		}
+	}
 	if _, err := New(nil, Inputs{}); err == nil {
 		t.Error("nil plan")
 	}
