@@ -569,3 +569,28 @@ func TestSensitiveIdentity(t *testing.T) {
 		t.Errorf("address %s", doc.Changes[0].Address)
 	}
 }
+
+// TestPlanDocumentOddPlans: plans the planner never makes still render,
+// without a panic.
+func TestPlanDocumentOddPlans(t *testing.T) {
+	var nilCluster *sozupb.Cluster
+	for name, p := range map[string]*planner.Plan{
+		"nil messages": {Changes: []planner.Change{{Address: "x", Kind: state.KindCluster, Action: planner.Update, Before: nilCluster, After: nil,
+			Attributes: []planner.AttributeChange{{Path: "a", Before: map[string]any{"k": 1}, After: []any{nil}}}}}},
+		"request change out of range": {Requests: []*sozupb.Request{{RequestType: &sozupb.Request_RemoveCluster{RemoveCluster: "a"}}}, RequestChange: []int{7}},
+		"missing request changes":     {Requests: []*sozupb.Request{nil, {}}},
+		"unknown kind and action":     {Changes: []planner.Change{{Address: "y", Kind: state.Kind(99), Action: "explode"}}},
+	} {
+		doc, err := NewPlanDocument(p, PlanOptions{Sensitive: map[string][]string{"x": {"a"}}})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		renderAll(t, doc)
+		for _, ci := range doc.RequestChanges {
+			if ci != -1 {
+				t.Errorf("%s: request change %d", name, ci)
+			}
+		}
+	}
+}
