@@ -157,8 +157,12 @@ func (p *proxies) apply(req *sozupb.Request) error {
 	case *sozupb.Request_SetHealthCheck, *sozupb.Request_RemoveHealthCheck,
 		*sozupb.Request_Logging, *sozupb.Request_ConfigureMetrics,
 		*sozupb.Request_SetMaxConnectionsPerIp, *sozupb.Request_SetMetricDetail,
-		*sozupb.Request_QueryMaxConnectionsPerIp, *sozupb.Request_Status:
-		// Health checks and runtime settings leave the routing tables alone.
+		*sozupb.Request_QueryMaxConnectionsPerIp, *sozupb.Request_Status,
+		*sozupb.Request_QueryClustersHashes, *sozupb.Request_QueryClusterById,
+		*sozupb.Request_QueryClustersByDomain:
+		// Health checks, runtime settings and the cluster queries leave the
+		// routing tables alone; a worker answers them OK (the queries reach
+		// it this way only as records of a state file).
 	default:
 		return errNotSupported
 	}

@@ -123,6 +123,8 @@ func TestLoadStateFailures(t *testing.T) {
 			"Successfully loaded state from path " + filepath.Join(dir, "save") + ", 0 ok messages", false},
 		{"runtime record is sent on", write("logging", `{"id":"0","content":{"request_type":{"LOGGING":"info"}}}`+"\n\x00"), 2,
 			"Successfully loaded state from path " + filepath.Join(dir, "logging") + ", 2 ok messages", false},
+		{"query record is sent on", write("query", `{"id":"0","content":{"request_type":{"QUERY_CLUSTERS_HASHES":{}}}}`+"\n\x00"), 2,
+			"Successfully loaded state from path " + filepath.Join(dir, "query") + ", 2 ok messages", false},
 		{"rejected record is skipped", write("skip", `{"id":"0","content":{"request_type":{"REMOVE_CLUSTER":"zz"}}}`+"\n\x00"+good), 2,
 			"Successfully loaded state from path " + filepath.Join(dir, "skip") + ", 2 ok messages", true},
 	}
