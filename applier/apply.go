@@ -313,8 +313,15 @@ func (r *runner) send(ctx, work context.Context, phase string, p *planner.Plan) 
 		err := r.sendOne(work, req, &q)
 		r.emit(Event{Type: EventAnswer, Phase: phase, Index: q.Index, Total: total, Verb: q.Verb, Address: q.Address,
 			Status: q.Status, Message: q.Message, Processing: q.Processing})
-		jerr := r.journal.Append(Record{Type: RecordAnswer, Phase: phase, Index: q.Index, Verb: q.Verb, Address: q.Address,
-			Status: q.Status, Message: q.Message})
+		ans := Record{Type: RecordAnswer, Phase: phase, Index: q.Index, Verb: q.Verb, Address: q.Address,
+			Status: q.Status, Message: q.Message}
+		var jerr error
+		if err == nil && i+1 < total && ctx.Err() == nil {
+			// The next request's record syncs this answer with it.
+			jerr = r.journal.AppendUnsynced(ans)
+		} else {
+			jerr = r.journal.Append(ans)
+		}
 		done = append(done, q)
 		if err != nil {
 			return done, &Stop{Reason: reasonOf(err), Request: q, Err: err}

@@ -75,8 +75,21 @@ func OpenJournal(dir, run string) (*Journal, error) {
 }
 
 // Append writes r as one line, stamped with the run and the time, and syncs
-// it.
+// it (with every line written before it).
 func (j *Journal) Append(r Record) error {
+	return j.append(r, true)
+}
+
+// AppendUnsynced writes r like Append but leaves it to the next Append to
+// sync: for an answer immediately followed by the next request's record,
+// which syncs both before that request is sent. Should the process die in
+// between, the journal shows the answered request as sent without an
+// answer: unknown, never wrongly applied.
+func (j *Journal) AppendUnsynced(r Record) error {
+	return j.append(r, false)
+}
+
+func (j *Journal) append(r Record, sync bool) error {
 	if j == nil {
 		return nil
 	}
@@ -91,7 +104,10 @@ func (j *Journal) Append(r Record) error {
 	if _, err := j.f.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("writing the journal %s: %w", j.f.Name(), err)
 	}
-	if err := j.f.Sync(); err != nil {
+	if !sync {
+		return nil
+	}
+	if err := syncData(j.f); err != nil {
 		return fmt.Errorf("syncing the journal %s: %w", j.f.Name(), err)
 	}
 	return nil

@@ -1,0 +1,10 @@
+//go:build !linux
+
+package applier
+
+import "os"
+
+// syncData flushes f to disk.
+func syncData(f *os.File) error {
+	return f.Sync()
+}
