@@ -15,6 +15,7 @@ import (
 	"github.com/sozuctl-plan/sozuctl-plan/config"
 	"github.com/sozuctl-plan/sozuctl-plan/planner"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
+	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
 
 // Inputs are what New records besides the plan.
@@ -112,10 +113,35 @@ func New(p *planner.Plan, in Inputs) (*File, error) {
 type ResolveOptions struct {
 	// Variables are the values of variables given to apply, by name.
 	Variables map[string]string
-	// Lookup, when set, finds a key by its SHA-256 (lowercase hex), for
-	// keys computed by expressions: load the configuration again and look
-	// among its keys.
+	// Lookup, when set, finds a key by its SHA-256 (lowercase hex): for
+	// keys computed by expressions, and for variables not in Variables.
+	// KeysOf gives one that looks among the keys of a state, such as the
+	// configuration loaded again with the variables given to apply.
 	Lookup func(sha256 string) (string, bool)
+}
+
+// KeysOf returns a Lookup over the private keys of st: those of its
+// certificates and of its HTTPS listeners.
+func KeysOf(st *state.State) func(sha256 string) (string, bool) {
+	byHash := map[string]string{}
+	if st != nil {
+		for _, l := range st.HTTPSListeners {
+			if k := l.GetKey(); k != "" {
+				byHash[hashOf(k)] = k
+			}
+		}
+		for _, certs := range st.Certificates {
+			for _, c := range certs {
+				if k := c.GetKey(); k != "" {
+					byHash[hashOf(k)] = k
+				}
+			}
+		}
+	}
+	return func(sum string) (string, bool) {
+		k, ok := byHash[sum]
+		return k, ok
+	}
 }
 
 // Resolve puts back every private key not yet in its request: from its
@@ -175,11 +201,15 @@ func findKey(ref KeyRef, opts ResolveOptions) (string, error) {
 		}
 		return string(b), nil
 	case ref.Variable != "":
-		v, ok := opts.Variables[ref.Variable]
-		if !ok {
-			return "", &KeyError{Ref: ref, Err: fmt.Errorf("give the variable again (--var or --var-file, or SOZU_VAR_%s)", ref.Variable)}
+		if v, ok := opts.Variables[ref.Variable]; ok {
+			return v, nil
 		}
-		return v, nil
+		if opts.Lookup != nil {
+			if v, ok := opts.Lookup(ref.SHA256); ok {
+				return v, nil
+			}
+		}
+		return "", &KeyError{Ref: ref, Err: fmt.Errorf("give the variable again (--var or --var-file, or SOZU_VAR_%s)", ref.Variable)}
 	}
 	if opts.Lookup != nil {
 		if v, ok := opts.Lookup(ref.SHA256); ok {

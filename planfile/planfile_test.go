@@ -433,3 +433,34 @@ func TestKeySourcePerObject(t *testing.T) {
 		t.Errorf("keys: %+v", f.Keys)
 	}
 }
+
+// TestResolveFromState: keys of variables and expressions are found among
+// the keys of a state (the configuration loaded again).
+func TestResolveFromState(t *testing.T) {
+	fx := newFixture(t)
+	path := writeFixture(t, fx)
+	f, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a8443, _ := state.ParseAddress("0.0.0.0:8443")
+	st := state.New()
+	if err := st.Apply(&sozupb.Request{RequestType: &sozupb.Request_AddHttpsListener{AddHttpsListener: state.NewHTTPSListener(a8443)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Resolve(ResolveOptions{Lookup: KeysOf(st)}); err == nil {
+		t.Fatal("resolved from a state without the key")
+	}
+	if err := st.Apply(proto.Clone(fx.plan.Requests[fx.certReq2]).(*sozupb.Request)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Resolve(ResolveOptions{Lookup: KeysOf(st)}); err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(f.Plan.Requests[fx.certReq2], fx.plan.Requests[fx.certReq2]) {
+		t.Error("the key is not back")
+	}
+	if _, ok := KeysOf(nil)("x"); ok {
+		t.Error("a key in a nil state")
+	}
+}
