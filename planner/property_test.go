@@ -339,7 +339,7 @@ type invariants struct {
 	// fresh lists, per address of a listener that starts (or restarts)
 	// serving, the routes it must have from the moment it is bound.
 	fresh    map[string][]string
-	unbound  map[string]bool // fresh addresses seen unbound during the run
+	unbound  map[string]bool   // fresh addresses seen unbound during the run
 	routes   []string          // HTTP(S) routes unchanged on listeners that are not replaced
 	tcp      map[string]string // TCP listener address → cluster, unchanged
 	backends map[string][]string
