@@ -343,6 +343,7 @@ type invariants struct {
 	routes   []string          // HTTP(S) routes unchanged on listeners that are not replaced
 	tcp      map[string]string // TCP listener address → cluster, unchanged
 	backends map[string][]string
+	serving  []string // clusters with backends before and after, none removed early
 }
 
 func newInvariants(base, want *state.State, p *Plan) *invariants {
@@ -407,6 +408,24 @@ func newInvariants(base, want *state.State, p *Plan) *invariants {
 		}
 	}
 	for cid, list := range base.Backends {
+		if len(list) == 0 || len(want.Backends[cid]) == 0 {
+			continue
+		}
+		early := false
+		wantAddr := map[string]string{}
+		for _, b := range want.Backends[cid] {
+			wantAddr[state.FormatAddress(b.GetAddress())] = state.BackendKey(b)
+		}
+		for _, b := range list {
+			if k, ok := wantAddr[state.FormatAddress(b.GetAddress())]; ok && k != state.BackendKey(b) {
+				early = true
+			}
+		}
+		if !early {
+			inv.serving = append(inv.serving, cid)
+		}
+	}
+	for cid, list := range base.Backends {
 		removedAddr := map[string]bool{}
 		wantKeys := map[string]bool{}
 		for _, b := range want.Backends[cid] {
@@ -455,6 +474,11 @@ func (inv *invariants) check(r *simRun) error {
 	for addr, c := range inv.tcp {
 		if got, ok := w.TCPRoute(addr); !ok || got != c {
 			return fmt.Errorf("TCP listener %s routes to %q (%v), but keeps routing to %s", addr, got, ok, c)
+		}
+	}
+	for _, cid := range inv.serving {
+		if len(w.Backends(cid)) == 0 {
+			return fmt.Errorf("cluster %s, which keeps serving, has no backend on the worker", cid)
 		}
 	}
 	for cid, keep := range inv.backends {
