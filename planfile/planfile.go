@@ -405,22 +405,20 @@ func Decode(data []byte) (*File, error) {
 	corrupt := func(format string, args ...any) error {
 		return &CorruptError{Path: name, Reason: fmt.Sprintf(format, args...)}
 	}
-	var head struct {
-		Format  string `json:"format"`
-		Version int    `json:"version"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil || head.Format != Format {
-		if err == nil || !bytes.Contains(data, []byte(Format)) {
-			return nil, &VersionError{Path: name}
-		}
-		return nil, corrupt("%v", err)
-	}
-	if head.Version != Version {
-		return nil, &VersionError{Path: name, Got: head.Version}
-	}
 	var env envelope
 	if err := json.Unmarshal(data, &env); err != nil {
-		return nil, corrupt("%v", err)
+		// Cut short or damaged: corrupt if it starts as a plan file.
+		head := data[:min(len(data), 64)]
+		if bytes.Contains(head, []byte(`"format":"`+Format+`"`)) {
+			return nil, corrupt("%v", err)
+		}
+		return nil, &VersionError{Path: name}
+	}
+	if env.Format != Format {
+		return nil, &VersionError{Path: name}
+	}
+	if env.Version != Version {
+		return nil, &VersionError{Path: name, Got: env.Version}
 	}
 	sum := sha256.Sum256(env.Body)
 	if hex.EncodeToString(sum[:]) != env.SHA256 {
