@@ -389,9 +389,15 @@ func setPath(err error, path string) {
 	}
 }
 
-// IsPlanFile reports whether data starts like a plan file (of any
-// version), for commands that take a plan file or something else.
+// IsPlanFile reports whether data starts like a plan file (of any version,
+// even one cut short or damaged, so that Read can say what is wrong with
+// it), for commands that take a plan file or something else. data may be
+// the first bytes of the file only.
 func IsPlanFile(data []byte) bool {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	if bytes.HasPrefix(data, []byte(`{"format":"`+Format+`"`)) {
+		return true
+	}
 	var e struct {
 		Format string `json:"format"`
 	}

@@ -308,8 +308,20 @@ func TestUnknownKeySource(t *testing.T) {
 func TestIsPlanFile(t *testing.T) {
 	fx := newFixture(t)
 	data, _ := os.ReadFile(writeFixture(t, fx))
-	if !IsPlanFile(data) || IsPlanFile([]byte(`{"id":"x"}`)) || IsPlanFile(nil) {
-		t.Error("IsPlanFile")
+	for _, tc := range []struct {
+		data []byte
+		want bool
+	}{
+		{data, true},
+		{data[:40], true}, // the head, or a file cut short
+		{[]byte(` {"version": 2, "format": "sozuctl-plan plan"}`), true},
+		{[]byte(`{"id":"x"}`), false},
+		{[]byte(`{"format":"sozuctl-plan plans"}`), false},
+		{nil, false},
+	} {
+		if got := IsPlanFile(tc.data); got != tc.want {
+			t.Errorf("IsPlanFile(%.50q) = %t", tc.data, got)
+		}
 	}
 }
 
