@@ -8,7 +8,7 @@
 // or the name of the sensitive variable that held it and its SHA-256
 // (the variable must be given again: File.Resolve). A key computed by an
 // expression is recorded by its hash alone and can only be found again by
-// loading the configuration (ResolveOptions.Lookup).
+// loading the configuration (ResolveOptions.Lookup, KeysOf).
 //
 // The format (version 1) is one JSON document:
 //
