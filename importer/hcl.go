@@ -331,6 +331,13 @@ func (r *renderer) chain(b *hclwrite.Body, chain []string, name string) {
 	b.SetAttributeRaw("certificate_chain", hclwrite.TokensForTuple(elems))
 }
 
+// newlineIfBusy separates a new block from what the body holds already.
+func newlineIfBusy(b *hclwrite.Body) {
+	if len(b.Attributes()) > 0 || len(b.Blocks()) > 0 {
+		b.AppendNewline()
+	}
+}
+
 func fileCall(path string) hclwrite.Tokens {
 	return hclwrite.TokensForFunctionCall("file", hclwrite.TokensForValue(cty.StringVal(path)))
 }
@@ -428,7 +435,7 @@ func (r *renderer) backends(cb *hclwrite.Body, id string) {
 			r.warnf("backend of cluster %q at %s is left out: its id is empty", id, addr)
 			continue
 		}
-		cb.AppendNewline()
+		newlineIfBusy(cb)
 		b := cb.AppendNewBlock("backend", []string{bid}).Body()
 		b.SetAttributeValue("address", cty.StringVal(addr))
 		switch lb := be.GetLoadBalancingParameters(); {
@@ -446,7 +453,7 @@ func (r *renderer) backends(cb *hclwrite.Body, id string) {
 func (r *renderer) httpFrontend(parent *hclwrite.Body, protocol string, f *sozupb.RequestHttpFrontend, inCluster bool) {
 	addr := state.FormatAddress(f.GetAddress())
 	what := fmt.Sprintf("%s frontend %s", strings.ToUpper(protocol), state.RouteKey(f))
-	parent.AppendNewline()
+	newlineIfBusy(parent)
 	b := parent.AppendNewBlock(protocol+"_frontend", nil).Body()
 	if !r.listenerRef(b, protocol, addr) {
 		r.warnf("%s is on %s, where no %s listener is declared; it is written with its address, which the configuration only accepts when the base has that listener", what, addr, strings.ToUpper(protocol))
@@ -479,7 +486,7 @@ func (r *renderer) httpFrontend(parent *hclwrite.Body, protocol string, f *sozup
 
 func (r *renderer) l4Frontend(parent *hclwrite.Body, protocol string, a *sozupb.SocketAddress, tags map[string]string) {
 	addr := state.FormatAddress(a)
-	parent.AppendNewline()
+	newlineIfBusy(parent)
 	b := parent.AppendNewBlock(protocol+"_frontend", nil).Body()
 	if !r.listenerRef(b, protocol, addr) {
 		r.warnf("a %s frontend is on %s, where no %s listener is declared; it is written with its address, which the configuration only accepts when the base has that listener", strings.ToUpper(protocol), addr, strings.ToUpper(protocol))

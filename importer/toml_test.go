@@ -296,7 +296,7 @@ func ptr[T any](v T) *T { return &v }
 func TestFromTOMLErrors(t *testing.T) {
 	cases := []struct {
 		name, toml, want string
-		line           int
+		line             int
 	}{
 		{"syntax", "[[listeners]]\nprotocol = \"http\naddress = \"0.0.0.0:80\"\n", "", 2},
 		{"unknown listener key", "[[listeners]]\nprotocol = \"http\"\naddress = \"0.0.0.0:80\"\nbogus = 1\n", "bogus", 4},
@@ -352,5 +352,27 @@ func TestSplitCertificateChain(t *testing.T) {
 	}
 	if len(SplitCertificateChain("no pem")) != 0 {
 		t.Errorf("text without a certificate gives blocks")
+	}
+}
+
+// TestExampleTOMLGolden imports a configuration shaped like Sōzu's own
+// example files and compares the HCL with testdata/toml/example.golden.hcl.
+func TestExampleTOMLGolden(t *testing.T) {
+	s, warns, err := FromTOML(filepath.Join("testdata", "toml", "example.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 0 {
+		t.Errorf("warnings: %q", warns)
+	}
+	out, _ := roundTrip(t, s)
+	golden(t, "toml/example.golden.hcl", out.Files[0].Data)
+	var paths []string
+	for _, f := range out.Files[1:] {
+		paths = append(paths, f.Path+" "+f.Mode.String())
+	}
+	want := "certs/api_example_com.pem -rw-r--r--,certs/api_example_com-chain-1.pem -rw-r--r--,certs/api_example_com.key -rw-------"
+	if strings.Join(paths, ",") != want {
+		t.Errorf("files:\n%s\nwant\n%s", strings.Join(paths, ","), want)
 	}
 }
