@@ -353,18 +353,18 @@ func (v *applyView) event(e applier.Event) {
 
 // summaryLine is the closing JSON object of apply --format json.
 type summaryLine struct {
-	Type            string          `json:"type"`
-	Outcome         string          `json:"outcome"`
-	Message         string          `json:"message"`
-	Summary         summaryCounts   `json:"summary"`
-	Requests        int             `json:"requests"`
-	Applied         int             `json:"applied"`
-	Checkpoint      string          `json:"checkpoint,omitempty"`
-	AfterCheckpoint string          `json:"after_checkpoint,omitempty"`
-	AtCheckpoint    bool            `json:"at_checkpoint"`
-	Differences     []string        `json:"differences,omitempty"`
-	Missing         []string        `json:"missing,omitempty"`
-	ExitCode        int             `json:"exit_code"`
+	Type            string        `json:"type"`
+	Outcome         string        `json:"outcome"`
+	Message         string        `json:"message"`
+	Summary         summaryCounts `json:"summary"`
+	Requests        int           `json:"requests"`
+	Applied         int           `json:"applied"`
+	Checkpoint      string        `json:"checkpoint,omitempty"`
+	AfterCheckpoint string        `json:"after_checkpoint,omitempty"`
+	AtCheckpoint    bool          `json:"at_checkpoint"`
+	Differences     []string      `json:"differences,omitempty"`
+	Missing         []string      `json:"missing,omitempty"`
+	ExitCode        int           `json:"exit_code"`
 }
 
 // summaryCounts are the plan's counts, named as in the plan's JSON.
