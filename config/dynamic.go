@@ -308,7 +308,10 @@ func (ev *evaluator) expandDynamic(dyn *hclsyntax.Block, nLabels int, ctx *hcl.E
 		return nil, false
 	}
 	each, diags := forEach.Expr.Value(ctx)
-	if diags.HasErrors() || !each.IsWhollyKnown() || each.IsNull() || !each.CanIterateElements() || each.ContainsMarked() {
+	// As dynblock: the collection itself must be known and unmarked; its
+	// elements are checked where they are used (labels here, attributes by
+	// the decoders).
+	if diags.HasErrors() || !each.IsKnown() || each.IsMarked() || each.IsNull() || !each.CanIterateElements() {
 		return nil, false
 	}
 	out := make(hcl.Blocks, 0, each.LengthInt())

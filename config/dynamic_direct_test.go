@@ -100,6 +100,31 @@ dynamic "cluster" {
   }
 }
 `,
+		// Sensitive values: a marked collection, and a collection holding
+		// a marked value.
+		`variable "b" {
+  sensitive = true
+  default   = { x = "10.0.0.1:80" }
+}
+variable "k" {
+  sensitive = true
+  default   = "10.0.0.2:80"
+}
+cluster "c" {
+  dynamic "backend" {
+    for_each = var.b
+    labels   = [backend.key]
+    content { address = backend.value }
+  }
+}
+cluster "d" {
+  dynamic "backend" {
+    for_each = { y = var.k }
+    labels   = [backend.key]
+    content { address = backend.value }
+  }
+}
+`,
 		// Labels that are not strings, for_each that is not iterable.
 		`dynamic "cluster" {
   for_each = [["x"]]
