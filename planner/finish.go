@@ -58,6 +58,7 @@ func (b *builder) rebuildListeners() {
 		if id.kind == state.KindHTTPSListener {
 			certs := b.want.Certificates[id.key]
 			for _, fp := range sortedFPs(certs) {
+				b.checkCert(id.key, fp, certs[fp])
 				b.emit(phListenerRebuild, changeOf(state.KindCertificate, state.CertificateKey(id.key, fp)), addCertificateRequest(sa, certs[fp]))
 			}
 		}

@@ -41,6 +41,7 @@ func (b *builder) certificates() {
 					b.reason(i, "same certificate, other names, chain or key: Sōzu cannot change them in place")
 				}
 				b.note(i, "names-only change: the certificate is removed then added again; in between its names get the default certificate")
+				b.checkCert(addr, fp, nc)
 				if !rebuilt {
 					b.emit(phCertificate, i, removeCertificateRequest(sa, fp), addCertificateRequest(sa, nc))
 				}
@@ -55,6 +56,7 @@ func (b *builder) certificates() {
 		taken := map[string]bool{}
 		for _, nfp := range newOnly {
 			nc := neu[nfp]
+			b.checkCert(addr, nfp, nc)
 			nkey := state.CertificateKey(addr, nfp)
 			best, bestN := "", 0
 			names := nameSet(nc)

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -52,7 +53,10 @@ type builder struct {
 	warn    []string
 	// targetWarn holds the --target warnings of the first pass.
 	targetWarn []string
-	matched    map[string]bool // --replace addresses that named an object
+	// certErrs are the certificates sent that Sōzu would refuse.
+	certErrs []error
+	checked  map[objID]bool
+	matched  map[string]bool // --replace addresses that named an object
 
 	// rebuilt lists the listeners that are replaced: their frontends and
 	// certificates travel with them.
@@ -96,12 +100,22 @@ func Compute(base, desired *state.State, opts Options) (*Plan, error) {
 		wantFP = fingerprint(want)
 	}
 	b := run(base, want, opts)
+	if len(b.certErrs) > 0 && len(opts.Targets) == 0 {
+		<-baseFP
+		<-wantFP
+		return nil, errors.Join(b.certErrs...)
+	}
 	if len(opts.Targets) > 0 {
 		want = b.targeted(opts.Targets)
 		wantFP = fingerprint(want)
 		tw := b.targetWarn
 		b = run(base, want, opts)
 		b.targetWarn = tw
+		if len(b.certErrs) > 0 {
+			<-baseFP
+			<-wantFP
+			return nil, errors.Join(b.certErrs...)
+		}
 	}
 	p := b.finish()
 	p.Base = opts.Base
@@ -129,7 +143,7 @@ func Compute(base, desired *state.State, opts Options) (*Plan, error) {
 
 func run(base, want *state.State, opts Options) *builder {
 	b := &builder{base: base, want: want, opts: opts, replace: opts.Replace,
-		byID: map[objID]int{}, matched: map[string]bool{}, rebuilt: map[objID]bool{}}
+		byID: map[objID]int{}, matched: map[string]bool{}, rebuilt: map[objID]bool{}, checked: map[objID]bool{}}
 	b.listeners()
 	b.clusters()
 	b.backends()
@@ -203,6 +217,20 @@ func (b *builder) record(kind state.Kind, action Action, before, after proto.Mes
 func (b *builder) emit(phase int, change int, reqs ...*sozupb.Request) {
 	for _, r := range reqs {
 		b.phases[phase] = append(b.phases[phase], step{r, change})
+	}
+}
+
+// checkCert records a CertificateError for a certificate, filed under
+// fingerprint fp on addr, that a request will carry and that Sōzu would
+// refuse or half-apply; each certificate is checked once.
+func (b *builder) checkCert(addr, fp string, c *sozupb.CertificateAndKey) {
+	id := objID{state.KindCertificate, state.CertificateKey(addr, fp)}
+	if b.checked[id] {
+		return
+	}
+	b.checked[id] = true
+	if err := checkCertificate(addr, fp, c); err != nil {
+		b.certErrs = append(b.certErrs, err)
 	}
 }
 
