@@ -150,6 +150,7 @@ type renderer struct {
 	names    map[string]string // "<proto> <addr>" → listener block name
 	files    map[string]bool   // paths taken
 	certKeys map[string]bool   // certificate labels taken
+	l4Owner  map[string]string // "<proto> <addr>" → first cluster with a TCP/UDP frontend there
 }
 
 // Listener protocols, as written in listener block labels.
@@ -170,6 +171,7 @@ func Render(s *state.State) (*Output, error) {
 		names:    map[string]string{},
 		files:    map[string]bool{MainFile: true},
 		certKeys: map[string]bool{},
+		l4Owner:  map[string]string{},
 	}
 	r.listeners()
 	r.clusters()
@@ -396,10 +398,10 @@ func (r *renderer) clusters() {
 			r.httpFrontend(b, "https", f, true)
 		}
 		for _, f := range r.s.TCPFrontends[id] {
-			r.l4Frontend(b, "tcp", f.GetAddress(), f.GetTags())
+			r.l4Frontend(b, "tcp", id, f.GetAddress(), f.GetTags())
 		}
 		for _, f := range r.s.UDPFrontends[id] {
-			r.l4Frontend(b, "udp", f.GetAddress(), f.GetTags())
+			r.l4Frontend(b, "udp", id, f.GetAddress(), f.GetTags())
 		}
 	}
 }
@@ -484,8 +486,13 @@ func (r *renderer) httpFrontend(parent *hclwrite.Body, protocol string, f *sozup
 		map[string]string{"headers": "header"}, what)
 }
 
-func (r *renderer) l4Frontend(parent *hclwrite.Body, protocol string, a *sozupb.SocketAddress, tags map[string]string) {
+func (r *renderer) l4Frontend(parent *hclwrite.Body, protocol, cluster string, a *sozupb.SocketAddress, tags map[string]string) {
 	addr := state.FormatAddress(a)
+	if prev, ok := r.l4Owner[protocol+" "+addr]; ok && prev != cluster {
+		r.warnf("clusters %q and %q both have a %s frontend on %s: Sōzu's workers serve one cluster per %s listener, and the configuration refuses the second one", prev, cluster, strings.ToUpper(protocol), addr, strings.ToUpper(protocol))
+	} else {
+		r.l4Owner[protocol+" "+addr] = cluster
+	}
 	newlineIfBusy(parent)
 	b := parent.AppendNewBlock(protocol+"_frontend", nil).Body()
 	if !r.listenerRef(b, protocol, addr) {

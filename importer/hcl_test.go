@@ -202,3 +202,63 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs from the golden file (go test -update to accept):\n%s", name, got)
 	}
 }
+
+// TestRenderWarnings covers states that a configuration cannot declare
+// exactly: each gives a warning naming the object, never a failure.
+func TestRenderWarnings(t *testing.T) {
+	cases := []struct {
+		name  string
+		build func(s *state.State)
+		want  string
+	}{
+		{"backend without cluster", func(s *state.State) {
+			s.Backends["ghost"] = []*sozupb.AddBackend{{ClusterId: proto.String("ghost"), BackendId: proto.String("g1"), Address: addr(t, "10.0.0.1:1"), LoadBalancingParameters: &sozupb.LoadBalancingParams{Weight: proto.Int32(100)}}}
+		}, `cluster "ghost"`},
+		{"backend without load-balancing parameters", func(s *state.State) {
+			s.Clusters["c"] = &sozupb.Cluster{ClusterId: proto.String("c")}
+			s.Backends["c"] = []*sozupb.AddBackend{{ClusterId: proto.String("c"), BackendId: proto.String("b"), Address: addr(t, "10.0.0.1:1")}}
+		}, "weight 100"},
+		{"HTTPS listener without versions", func(s *state.State) {
+			l := state.NewHTTPSListener(addr(t, "0.0.0.0:443"))
+			l.Versions = nil
+			s.HTTPSListeners["0.0.0.0:443"] = l
+		}, "no TLS version"},
+		{"two clusters on one TCP listener", func(s *state.State) {
+			s.TCPListeners["0.0.0.0:1"] = state.NewTCPListener(addr(t, "0.0.0.0:1"))
+			for _, id := range []string{"a", "b"} {
+				s.Clusters[id] = &sozupb.Cluster{ClusterId: proto.String(id)}
+				s.TCPFrontends[id] = []*sozupb.RequestTcpFrontend{{ClusterId: proto.String(id), Address: addr(t, "0.0.0.0:1")}}
+			}
+		}, "one cluster per TCP listener"},
+		{"frontend without listener", func(s *state.State) {
+			f := &sozupb.RequestHttpFrontend{Address: addr(t, "0.0.0.0:80"), Hostname: proto.String("x"), Path: &sozupb.PathRule{Kind: sozupb.PathRuleKind_PREFIX.Enum(), Value: proto.String("")}}
+			s.HTTPFrontends[state.RouteKey(f)] = f
+		}, "no HTTP listener"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := state.New()
+			tc.build(s)
+			out, err := Render(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Warnings) != 1 || !strings.Contains(out.Warnings[0], tc.want) {
+				t.Errorf("warnings %q, want one saying %q", out.Warnings, tc.want)
+			}
+		})
+	}
+}
+
+func TestListenerName(t *testing.T) {
+	for in, want := range map[string]string{
+		"0.0.0.0:80":     "http_0_0_0_0_80",
+		"[::1]:443":      "http_1_443",
+		"[fd00::7]:8080": "http_fd00_7_8080",
+		"10.0.0.1:65535": "http_10_0_0_1_65535",
+	} {
+		if got := ListenerName("http", in); got != want {
+			t.Errorf("ListenerName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
