@@ -259,14 +259,21 @@ func (e *StaleError) Error() string {
 	return msg
 }
 
+// short abbreviates a fingerprint ("sha256:<hex>") to 16 hex digits.
 func short(fp string) string {
-	if len(fp) > 16 {
-		return fp[:16]
-	}
 	if fp == "" {
 		return "(none)"
 	}
-	return fp
+	prefix, hex, ok := strings.Cut(fp, ":")
+	if !ok {
+		prefix, hex = "", fp
+	} else {
+		prefix += ":"
+	}
+	if len(hex) > 16 {
+		hex = hex[:16]
+	}
+	return prefix + hex
 }
 
 // MassRemovalError reports a plan the mass-change guard refuses.
