@@ -576,7 +576,7 @@ func (ld *loader) run(files []*hcl.File) {
 			if !ok {
 				continue
 			}
-			if gen, ok := ld.ev.expandDynamic(b, n, ctx); ok {
+			if gen, ok := ld.ev.expandDynamic(b, n, nil); ok {
 				out = append(out, gen...)
 				continue
 			}
