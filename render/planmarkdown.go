@@ -23,7 +23,8 @@ const markdownTailRoom = 400
 // never writes more than MarkdownLimit characters: when the whole does not
 // fit, the changes (then the warnings) that do not fit are left out, from
 // the first one that does not fit to the end, and a last line says how
-// many were left out. The same document always gives the same text.
+// many were left out. The ordered list of requests closes it when all the
+// rest fits. The same document always gives the same text.
 func WritePlanMarkdown(w io.Writer, doc *PlanDocument) error {
 	if doc == nil {
 		return fmt.Errorf("rendering the plan: no plan")
@@ -77,17 +78,50 @@ func markdownPlan(doc *PlanDocument, limit int) string {
 			}
 		}
 	}
-	if warningsLeft > 0 || changesLeft > 0 {
+	requestsLeft := false
+	if len(doc.Requests) > 0 {
+		block := markdownRequests(doc)
+		if !strings.HasSuffix(b.String(), "\n\n") {
+			block = "\n" + block
+		}
+		if warningsLeft > 0 || changesLeft > 0 || b.Len()+len(block) > budget {
+			requestsLeft = true
+		} else {
+			b.WriteString(block)
+		}
+	}
+	if warningsLeft > 0 || changesLeft > 0 || requestsLeft {
 		var parts []string
 		if changesLeft > 0 {
-			parts = append(parts, fmt.Sprintf("%d of %d changes", changesLeft, len(doc.Changes)))
+			parts = append(parts, fmt.Sprintf("the last %d of %d changes", changesLeft, len(doc.Changes)))
 		}
 		if warningsLeft > 0 {
-			parts = append(parts, fmt.Sprintf("%d of %d warnings", warningsLeft, len(doc.Warnings)))
+			parts = append(parts, fmt.Sprintf("the last %d of %d warnings", warningsLeft, len(doc.Warnings)))
 		}
-		fmt.Fprintf(&b, "\n_Left out to stay under %d characters: the last %s. Run `sozuctl-plan plan` (or `--format json`) for the whole plan._\n",
-			limit, strings.Join(parts, " and the last "))
+		if requestsLeft {
+			parts = append(parts, fmt.Sprintf("the list of the %d requests", len(doc.Requests)))
+		}
+		fmt.Fprintf(&b, "\n_Left out to stay under %d characters: %s. Run `sozuctl-plan plan` (or `--format json`) for the whole plan._\n",
+			limit, strings.Join(parts, ", "))
 	}
+	return b.String()
+}
+
+// markdownRequests lists the requests in the order they are sent, folded
+// in a details element.
+func markdownRequests(doc *PlanDocument) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<details><summary>The %d requests, in the order they are sent</summary>\n\n", len(doc.Requests))
+	for i, r := range doc.Requests {
+		target := ""
+		if i < len(doc.RequestChanges) {
+			if ci := doc.RequestChanges[i]; ci >= 0 && ci < len(doc.Changes) {
+				target = " " + mdCode(doc.Changes[ci].Address)
+			}
+		}
+		fmt.Fprintf(&b, "%d. %s%s\n", i+1, mdCode(requestVerb(r)), target)
+	}
+	b.WriteString("\n</details>\n")
 	return b.String()
 }
 
