@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -186,6 +187,16 @@ func TestApply(t *testing.T) {
 				l := s.HTTPListeners["0.0.0.0:80"]
 				if l.GetFrontTimeout() != 5 || l.SozuIdHeader != nil {
 					t.Errorf("want front_timeout written and sozu_id_header not: %v", l)
+				}
+			}},
+		{name: "update https listener empty sozu_id_header is half-applied, after alpn and the h2 knobs", setup: []*sozupb.Request{req(https("0.0.0.0:443"))},
+			req: req(&sozupb.UpdateHttpsListenerConfig{Address: mustAddr(t, "0.0.0.0:443"), AlpnProtocols: &sozupb.AlpnProtocols{Values: []string{"h2"}},
+				DisableHttp11: proto.Bool(true), H2MaxConcurrentStreams: proto.Uint32(7), SozuIdHeader: proto.String("")}),
+			kind: Invalid, half: true, msg: "Invalid value for field 'sozu_id_header': must not be empty",
+			check: func(t *testing.T, s *State) {
+				l := s.HTTPSListeners["0.0.0.0:443"]
+				if !slices.Equal(l.GetAlpnProtocols(), []string{"h2"}) || !l.GetDisableHttp11() || l.GetH2MaxConcurrentStreams() != 7 || l.SozuIdHeader != nil {
+					t.Errorf("want alpn, disable_http11 and the h2 knob written, sozu_id_header not: %v", l)
 				}
 			}},
 		{name: "update https listener bad alpn is half-applied", setup: []*sozupb.Request{req(https("0.0.0.0:443"))},
