@@ -65,7 +65,9 @@ type builder struct {
 
 // Compute computes the plan that turns base into desired within the scope
 // of opts. A nil state is an empty one. Compute has no side effect; the
-// only errors are invalid options (*OptionError).
+// only errors are invalid options (*OptionError) and certificates the plan
+// would send that Sōzu would refuse or half-apply (*CertificateError, all
+// of them, joined).
 //
 // (Go does not allow a function and a type both named Plan in one package:
 // the type keeps the name.)
