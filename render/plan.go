@@ -24,17 +24,26 @@ const PlanFormatVersion = "1.0"
 // documents every field. Private keys and sensitive values are already
 // replaced by Sensitive in it.
 type PlanDocument struct {
-	FormatVersion string            `json:"format_version"`
-	Base          PlanBase          `json:"base"`
-	Desired       PlanDesired       `json:"desired"`
-	Summary       PlanSummary       `json:"summary"`
-	MassRemoval   PlanMassRemoval   `json:"mass_removal"`
-	Changes       []PlanChange      `json:"changes"`
-	Requests      []json.RawMessage `json:"requests"`
+	// FormatVersion is PlanFormatVersion.
+	FormatVersion string `json:"format_version"`
+	// Base is what the plan was computed against.
+	Base PlanBase `json:"base"`
+	// Desired describes the state the configuration asks for.
+	Desired PlanDesired `json:"desired"`
+	// Summary counts the changes per action.
+	Summary PlanSummary `json:"summary"`
+	// MassRemoval holds the counts of apply's mass-change guard.
+	MassRemoval PlanMassRemoval `json:"mass_removal"`
+	// Changes lists the objects that change, in the planner's order.
+	Changes []PlanChange `json:"changes"`
+	// Requests are the requests in the order they are sent, each the
+	// protobuf JSON mapping of a command.Request with proto field names.
+	Requests []json.RawMessage `json:"requests"`
 	// RequestChanges gives, for each request, the index in Changes of the
 	// change it carries out (-1 when it carries none).
-	RequestChanges []int    `json:"request_changes"`
-	Warnings       []string `json:"warnings"`
+	RequestChanges []int `json:"request_changes"`
+	// Warnings are the plan-wide notes.
+	Warnings []string `json:"warnings"`
 }
 
 // PlanBase is what the plan was computed against.
@@ -58,21 +67,22 @@ type PlanDesired struct {
 
 // PlanSummary counts the changes per action.
 type PlanSummary struct {
-	Create  int `json:"create"`
-	Update  int `json:"update"`
-	Replace int `json:"replace"`
-	Delete  int `json:"delete"`
+	Create  int `json:"create"`  // objects added
+	Update  int `json:"update"`  // objects changed in place
+	Replace int `json:"replace"` // objects removed and added again
+	Delete  int `json:"delete"`  // objects removed
 }
 
-// PlanMassRemoval holds the counts of the mass-change guard of apply.
+// PlanMassRemoval holds the counts of the mass-change guard of apply
+// (planner.MassRemoval).
 type PlanMassRemoval struct {
-	RoutesRemoved   int     `json:"routes_removed"`
-	RoutesInScope   int     `json:"routes_in_scope"`
-	BackendsRemoved int     `json:"backends_removed"`
-	BackendsInScope int     `json:"backends_in_scope"`
-	Threshold       float64 `json:"threshold"`
-	Minimum         int     `json:"minimum"`
-	Exceeded        bool    `json:"exceeded"`
+	RoutesRemoved   int     `json:"routes_removed"`    // HTTP, HTTPS, TCP and UDP frontends removed
+	RoutesInScope   int     `json:"routes_in_scope"`   // frontends in scope in the base
+	BackendsRemoved int     `json:"backends_removed"`  // backends removed
+	BackendsInScope int     `json:"backends_in_scope"` // backends in scope in the base
+	Threshold       float64 `json:"threshold"`         // the share (0 to 1) above which a removal is massive
+	Minimum         int     `json:"minimum"`           // the count in scope below which it never is
+	Exceeded        bool    `json:"exceeded"`          // apply refuses the plan without --allow-mass-removal
 }
 
 // PlanChange is one object that the plan changes.
