@@ -29,8 +29,9 @@ type Options struct {
 	// Socket is Sōzu's command socket.
 	Socket string
 	// CheckpointDir holds the lock, the journal and the checkpoints; empty
-	// means the socket's directory. It is made absolute: Sōzu resolves a
-	// relative path from its own working directory.
+	// means the socket's directory. It is made absolute (Sōzu resolves a
+	// relative path from its own working directory), and created with mode
+	// 0700 when missing.
 	CheckpointDir string
 	// Timeout bounds each read and write of a request (sozu.WithTimeout);
 	// zero means sozu.DefaultTimeout.
@@ -108,6 +109,11 @@ func Run(ctx context.Context, opts Options, plan PlanFunc) (*Result, error) {
 		return nil, fmt.Errorf("the checkpoint directory %s: %w", dir, err)
 	}
 	r.dir = abs
+	// A checkpoint directory that does not exist yet is made private: it
+	// will hold private keys. (Sōzu must be able to write into it.)
+	if err := os.MkdirAll(r.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("the checkpoint directory: %w", err)
+	}
 	defer r.closeClient()
 
 	lock, err := AcquireLock(ctx, r.dir, CurrentHolder(r.opts.Command), r.opts.LockTimeout)

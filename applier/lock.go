@@ -180,7 +180,11 @@ func AcquireLock(ctx context.Context, dir string, holder Holder, wait time.Durat
 		}
 		waited := time.Since(start)
 		if waited >= wait {
-			return nil, &LockHeldError{Path: path, Holder: h, Waited: waited.Truncate(time.Millisecond)}
+			e := &LockHeldError{Path: path, Holder: h}
+			if wait > 0 {
+				e.Waited = waited.Truncate(time.Millisecond)
+			}
+			return nil, e
 		}
 		select {
 		case <-ctx.Done():
