@@ -106,6 +106,38 @@ func TestScopeTargetsReplaceDestroy(t *testing.T) {
 			"add_http_frontend 0.0.0.0:80;web.example.com;P/ TREE -> web",
 		},
 	}, {
+		name: "a rebuilt listener takes back the frontends of ignored clusters",
+		base: []proto.Message{httpsL(h443, true), cluster("legacy-1"), cluster("api"),
+			hfront(h443, "old.example.com", "/", "legacy-1"), hfront(h443, "api.example.com", "/", "api")},
+		desired: []proto.Message{tls13Listener(h443), cluster("api"), hfront(h443, "api.example.com", "/", "api")},
+		opts:    Options{IgnoreClusters: []string{"legacy-*"}},
+		want: []string{
+			"deactivate_listener HTTPS 0.0.0.0:443",
+			"remove_https_frontend 0.0.0.0:443;api.example.com;P/ TREE -> api",
+			"remove_https_frontend 0.0.0.0:443;old.example.com;P/ TREE -> legacy-1",
+			"remove_listener HTTPS 0.0.0.0:443",
+			"add_https_listener 0.0.0.0:443 active=false",
+			"add_https_frontend 0.0.0.0:443;api.example.com;P/ TREE -> api",
+			"add_https_frontend 0.0.0.0:443;old.example.com;P/ TREE -> legacy-1",
+			"activate_listener HTTPS 0.0.0.0:443",
+		},
+		aim: []proto.Message{tls13Listener(h443), cluster("legacy-1"), cluster("api"),
+			hfront(h443, "old.example.com", "/", "legacy-1"), hfront(h443, "api.example.com", "/", "api")},
+	}, {
+		name:    "certificates not managed: a rebuilt listener gets the base's certificates back",
+		base:    []proto.Message{httpsL(h443, true), tcert(t, "certA", "a.example.com").on(h443)},
+		desired: []proto.Message{tls13Listener(h443), tcert(t, "certB", "b.example.com").on(h443)},
+		opts:    Options{Manage: []string{"listeners", "clusters"}},
+		want: []string{
+			"deactivate_listener HTTPS 0.0.0.0:443",
+			"remove_certificate 0.0.0.0:443 certA",
+			"remove_listener HTTPS 0.0.0.0:443",
+			"add_https_listener 0.0.0.0:443 active=false",
+			"add_certificate 0.0.0.0:443 certA [a.example.com]",
+			"activate_listener HTTPS 0.0.0.0:443",
+		},
+		aim: []proto.Message{tls13Listener(h443), tcert(t, "certA", "a.example.com").on(h443)},
+	}, {
 		name:    "replace of an unknown address warns",
 		base:    web,
 		desired: web,
@@ -258,4 +290,10 @@ func TestDerivedAddress(t *testing.T) {
 			t.Errorf("addressMatches(%s, %s) = %v", tc.target, tc.addr, got)
 		}
 	}
+}
+
+func tls13Listener(addr string) *sozupb.HttpsListenerConfig {
+	l := httpsL(addr, true)
+	l.Versions = []sozupb.TlsVersion{sozupb.TlsVersion_TLS_V1_3}
+	return l
 }
