@@ -67,3 +67,20 @@ func BenchmarkPlan60k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPlanCreate60k plans the same 60,000 objects from an empty base
+// (a first apply): every object is a change with its attributes.
+func BenchmarkPlanCreate60k(b *testing.B) {
+	desired := bigState(b, 10_000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		p, err := Compute(nil, desired, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p.Summary.Create != 60_002 {
+			b.Fatalf("summary %+v", p.Summary)
+		}
+	}
+}
