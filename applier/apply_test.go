@@ -296,3 +296,45 @@ func TestApplyNoPrivateKeyInJournalOrEvents(t *testing.T) {
 		}
 	}
 }
+
+// A proxy that comes back empty after a stop (Sōzu restarted without its
+// state) is restored with one load_state of the checkpoint.
+func TestApplyRestartedEmptyLoadsCheckpoint(t *testing.T) {
+	base := site(t, 2, 2)
+	f := startSim(t, sim.Options{Preload: base, Faults: sim.Faults{DropAfter: 3}})
+	o := f.opts(nil)
+	var fresh *sim.Simulator
+	o.Events = func(e Event) {
+		if e.Type != EventStopped {
+			return
+		}
+		// Sōzu restarts, empty, on the same socket.
+		f.sim.Close()
+		s, err := sim.New(sim.Options{})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		ln, err := sim.Listen(f.socket)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		fresh = s
+		go s.Serve(ln)
+	}
+	res, err := Run(context.Background(), o, planTo(site(t, 4, 2), planner.Options{}))
+	if fresh != nil {
+		defer fresh.Close()
+	}
+	var ae *ApplyError
+	if !errors.As(err, &ae) || ae.ExitCode() != 1 {
+		t.Fatalf("got %v", err)
+	}
+	if res.Rollback == nil || !res.Rollback.LoadState || !res.AtCheckpoint {
+		t.Fatalf("rollback %+v at checkpoint %v", res.Rollback, res.AtCheckpoint)
+	}
+	if fresh == nil || !fresh.MainState().Equal(base) {
+		t.Fatal("the restarted proxy did not get the checkpoint back")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -173,8 +174,17 @@ func LastRun(dir string) (*JournalRun, error) {
 		return nil, fmt.Errorf("reading the journal: %w", err)
 	}
 	defer f.Close()
+	run, err := readLastRun(f)
+	if err != nil {
+		return nil, fmt.Errorf("reading the journal %s: %w", path, err)
+	}
+	return run, nil
+}
+
+// readLastRun returns the last run of a journal's content.
+func readLastRun(r io.Reader) (*JournalRun, error) {
 	var last *JournalRun
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), maxJournalLine)
 	for sc.Scan() {
 		var rec Record
@@ -194,7 +204,7 @@ func LastRun(dir string) (*JournalRun, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading the journal %s: %w", path, err)
+		return nil, err
 	}
 	return last, nil
 }

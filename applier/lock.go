@@ -128,9 +128,18 @@ func ReadLock(dir string) (*Holder, error) {
 	if err != nil {
 		return nil, err
 	}
+	h, err := parseHolder(data)
+	if err != nil {
+		return nil, fmt.Errorf("the lock file %s does not read: %w", path, err)
+	}
+	return h, nil
+}
+
+// parseHolder decodes a lock file's content.
+func parseHolder(data []byte) (*Holder, error) {
 	var h Holder
 	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, fmt.Errorf("the lock file %s does not read: %w", path, err)
+		return nil, err
 	}
 	return &h, nil
 }
