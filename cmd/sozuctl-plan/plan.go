@@ -132,6 +132,9 @@ func (o *planOptions) run(ctx context.Context) error {
 		if err := o.save(p, cfg, sensitive); err != nil {
 			return err
 		}
+		if base.desc.Source == planner.SourceLive && o.liveRead == liveReadQueries {
+			fmt.Fprintln(g.Stderr, "Warning: this plan was made from a read through queries; apply reads the proxy with save_state and refuses the plan as stale if the queries missed anything.")
+		}
 	}
 	if o.detailedExitcode && doc.HasChanges() {
 		return exitWith(exitChanges)
