@@ -259,6 +259,85 @@ udp = { affinity_key = "SOURCE_IP", health = { mode = "UDP_PROBE", udp_probe_pay
 			}
 		},
 	}, {
+		name: "every other listener, cluster and frontend setting",
+		toml: `
+buffer_size = 1000
+[[listeners]]
+protocol = "http"
+address = "[::]:80"
+public_address = "[2001:db8::1]:80"
+sticky_name = "STICKY"
+request_timeout = 22
+sozu_id_header = "x-edge-id"
+elide_x_real_ip = true
+send_x_real_ip = true
+h2_max_concurrent_streams = 50
+h2_max_rst_stream_lifetime = 9000
+answers = { "404" = "file://503.http", "418" = "teapot" }
+[[listeners]]
+protocol = "https"
+address = "[::]:443"
+expect_proxy = true
+cipher_suites = ["TLS13_AES_128_GCM_SHA256"]
+groups_list = ["x25519"]
+strict_sni_binding = true
+disable_http11 = true
+alpn_protocols = ["h2"]
+hsts = { enabled = true, max_age = 600, include_subdomains = true, preload = false, force_replace_backend = true }
+[[listeners]]
+protocol = "udp"
+address = "[::]:53"
+front_timeout = 5
+back_timeout = 6
+max_rx_datagram_size = 9000
+max_flows = 64
+[clusters.web]
+protocol = "http"
+https_redirect_port = 8443
+www_authenticate = "realm"
+max_connections_per_ip = 10
+retry_after = 30
+health_check = { uri = "/hc", interval = 3, timeout = 1, healthy_threshold = 2, unhealthy_threshold = 4, expected_status = 204 }
+frontends = [
+  { address = "[::]:80", hostname = "web.example.com", required_auth = true, rewrite_host = "backend.local", rewrite_path = "/v2$PATH[1]", rewrite_port = 8080, redirect_template = "tpl", redirect = "unauthorized" },
+  { address = "[::]:443", hostname = "web.example.com", path = "/s", certificate = "certs/other.pem", key = "certs/other.key", position = "POST" },
+]
+backends = [{ address = "[::1]:8080", backup = false }]
+[clusters.dns]
+protocol = "tcp"
+frontends = [{ address = "[::]:53", tags = { zone = "a" } }]
+backends = [{ address = "[::1]:53" }]
+udp = { responses = 1, requests = 2, send_proxy_protocol = true, proxy_protocol_every_datagram = false, health = { mode = "TCP_PROBE", tcp_port = 53, rise = 1, fall = 2, fail_open = false, probe_interval_seconds = 9, probe_timeout_seconds = 3 } }
+`,
+		check: func(t *testing.T, s *state.State, warns []string) {
+			h := s.HTTPListeners["[::]:80"]
+			if h.GetRequestTimeout() != 22 || h.GetSozuIdHeader() != "x-edge-id" || !h.GetElideXRealIp() || h.GetH2MaxRstStreamLifetime() != 9000 || state.FormatAddress(h.GetPublicAddress()) != "[2001:db8::1]:80" || len(h.GetAnswers()) != 2 {
+				t.Errorf("HTTP listener %v", h)
+			}
+			hs := s.HTTPSListeners["[::]:443"]
+			if !hs.GetStrictSniBinding() || !hs.GetDisableHttp11() || hs.GetHsts().GetMaxAge() != 600 || strings.Join(hs.GetCipherSuites(), ",") != "TLS13_AES_128_GCM_SHA256" || len(hs.GetCipherList()) != 9 {
+				t.Errorf("HTTPS listener %v", hs)
+			}
+			u := s.UDPListeners["[::]:53"]
+			if u.GetMaxRxDatagramSize() != 1000 || u.GetMaxFlows() != 64 || u.GetFrontTimeout() != 5 {
+				t.Errorf("UDP listener %v", u)
+			}
+			if len(warns) != 1 || !strings.Contains(warns[0], "buffer_size") {
+				t.Errorf("warnings %q, want the datagram size lowered", warns)
+			}
+			c := s.Clusters["web"]
+			if c.GetHttpsRedirectPort() != 8443 || c.GetRetryAfter() != 30 || c.GetHealthCheck().GetExpectedStatus() != 204 {
+				t.Errorf("cluster %v", c)
+			}
+			f := s.HTTPFrontends["[::]:80;web.example.com;P"]
+			if !f.GetRequiredAuth() || f.GetRewritePort() != 8080 || f.GetRedirect() != sozupb.RedirectPolicy_UNAUTHORIZED {
+				t.Errorf("frontend %v", f)
+			}
+			if d := s.Clusters["dns"].GetUdp().GetHealth(); d.GetTcpPort() != 53 || d.GetFailOpen() {
+				t.Errorf("udp health %v", d)
+			}
+		},
+	}, {
 		name: "a duplicate route is skipped with a warning, as Sōzu does at boot",
 		toml: `
 [clusters.a]
