@@ -80,14 +80,18 @@ func markdownPlan(doc *PlanDocument, limit int) string {
 	}
 	requestsLeft := false
 	if len(doc.Requests) > 0 {
-		block := markdownRequests(doc)
-		if !strings.HasSuffix(b.String(), "\n\n") {
-			block = "\n" + block
-		}
-		if warningsLeft > 0 || changesLeft > 0 || b.Len()+len(block) > budget {
+		if warningsLeft > 0 || changesLeft > 0 {
 			requestsLeft = true
 		} else {
-			b.WriteString(block)
+			block := markdownRequests(doc)
+			if !strings.HasSuffix(b.String(), "\n\n") {
+				block = "\n" + block
+			}
+			if b.Len()+len(block) > budget {
+				requestsLeft = true
+			} else {
+				b.WriteString(block)
+			}
 		}
 	}
 	if warningsLeft > 0 || changesLeft > 0 || requestsLeft {
