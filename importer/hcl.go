@@ -465,6 +465,9 @@ func (r *renderer) httpFrontend(parent *hclwrite.Body, protocol string, f *sozup
 	}
 	if f.GetHostname() != "" {
 		b.SetAttributeValue("hostname", cty.StringVal(f.GetHostname()))
+		if strings.ToLower(f.GetHostname()) != f.GetHostname() {
+			r.warnf("%s has capitals in its hostname, which the configuration refuses (Sōzu's workers lowercase hostnames, its main process does not)", what)
+		}
 	}
 	p := f.GetPath()
 	switch p.GetKind() {

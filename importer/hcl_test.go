@@ -234,6 +234,11 @@ func TestRenderWarnings(t *testing.T) {
 			f := &sozupb.RequestHttpFrontend{Address: addr(t, "0.0.0.0:80"), Hostname: proto.String("x"), Path: &sozupb.PathRule{Kind: sozupb.PathRuleKind_PREFIX.Enum(), Value: proto.String("")}}
 			s.HTTPFrontends[state.RouteKey(f)] = f
 		}, "no HTTP listener"},
+		{"hostname with capitals", func(s *state.State) {
+			s.HTTPListeners["0.0.0.0:80"] = state.NewHTTPListener(addr(t, "0.0.0.0:80"))
+			f := &sozupb.RequestHttpFrontend{Address: addr(t, "0.0.0.0:80"), Hostname: proto.String("API.example.com"), Path: &sozupb.PathRule{Kind: sozupb.PathRuleKind_PREFIX.Enum(), Value: proto.String("")}}
+			s.HTTPFrontends[state.RouteKey(f)] = f
+		}, "capitals"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -455,3 +455,14 @@ func TestExampleTOMLGolden(t *testing.T) {
 		t.Errorf("files:\n%s\nwant\n%s", strings.Join(paths, ","), want)
 	}
 }
+
+// BenchmarkFromTOML measures reading the example configuration.
+func BenchmarkFromTOML(b *testing.B) {
+	p := filepath.Join("testdata", "toml", "example.toml")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := FromTOML(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
