@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -57,6 +58,8 @@ func BenchmarkPlan60k(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	start := cpuTime()
+	defer func() { reportCPU(b, start) }()
 	for b.Loop() {
 		p, err := Compute(base, desired, Options{})
 		if err != nil {
@@ -74,6 +77,8 @@ func BenchmarkPlanCreate60k(b *testing.B) {
 	desired := bigState(b, 10_000)
 	b.ReportAllocs()
 	b.ResetTimer()
+	start := cpuTime()
+	defer func() { reportCPU(b, start) }()
 	for b.Loop() {
 		p, err := Compute(nil, desired, Options{})
 		if err != nil {
@@ -82,5 +87,12 @@ func BenchmarkPlanCreate60k(b *testing.B) {
 		if p.Summary.Create != 60_002 {
 			b.Fatalf("summary %+v", p.Summary)
 		}
+	}
+}
+
+// reportCPU reports the CPU time per operation since start.
+func reportCPU(b *testing.B, start time.Duration) {
+	if b.N > 0 {
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
 	}
 }
