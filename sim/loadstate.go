@@ -40,10 +40,15 @@ func (s *Simulator) loadState(path string) []*sozupb.Response {
 	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
 	_, err = buf.ReadFrom(f)
 	f.Close()
-	data := buf.Bytes()
 	if err != nil {
 		return append(answers, failure("Error reading the saved state file: "+ioErrorText(err)))
 	}
+	return s.replayFile(path, buf.Bytes(), answers)
+}
+
+// replayFile replays the contents of a state file read from path, after
+// the answers already given, and returns all the answers.
+func (s *Simulator) replayFile(path string, data []byte, answers []*sozupb.Response) []*sozupb.Response {
 	// The main process reads and dispatches the records here while each
 	// worker applies the accepted ones in its own goroutine, in file order:
 	// a worker's copy of the state and its proxies belong to it alone (s.mu
