@@ -462,6 +462,7 @@ func (r *renderer) httpFrontend(parent *hclwrite.Body, protocol string, f *sozup
 	}
 	if !inCluster && f.ClusterId != nil {
 		b.SetAttributeValue("cluster_id", cty.StringVal(f.GetClusterId()))
+		r.warnf("%s routes to cluster %q, which does not exist; the configuration refuses a route to an undeclared cluster", what, f.GetClusterId())
 	}
 	if f.GetHostname() != "" {
 		b.SetAttributeValue("hostname", cty.StringVal(f.GetHostname()))
@@ -575,6 +576,9 @@ func (r *renderer) certificate(addr, fp string, c *sozupb.CertificateAndKey) {
 		}
 	}
 	derived, err := state.CertificateNames(c.GetCertificate())
+	if err != nil {
+		r.warnf("%s does not parse as an X.509 certificate (%v); the configuration refuses it", what, err)
+	}
 	if len(c.GetNames()) > 0 && (err != nil || !equalStrings(derived, c.GetNames())) {
 		b.SetAttributeValue("names", stringList(c.GetNames()))
 	}

@@ -234,6 +234,15 @@ func TestRenderWarnings(t *testing.T) {
 			f := &sozupb.RequestHttpFrontend{Address: addr(t, "0.0.0.0:80"), Hostname: proto.String("x"), Path: &sozupb.PathRule{Kind: sozupb.PathRuleKind_PREFIX.Enum(), Value: proto.String("")}}
 			s.HTTPFrontends[state.RouteKey(f)] = f
 		}, "no HTTP listener"},
+		{"route to a cluster that does not exist", func(s *state.State) {
+			s.HTTPListeners["0.0.0.0:80"] = state.NewHTTPListener(addr(t, "0.0.0.0:80"))
+			f := &sozupb.RequestHttpFrontend{ClusterId: proto.String("gone"), Address: addr(t, "0.0.0.0:80"), Hostname: proto.String("x"), Path: &sozupb.PathRule{Kind: sozupb.PathRuleKind_PREFIX.Enum(), Value: proto.String("")}}
+			s.HTTPFrontends[state.RouteKey(f)] = f
+		}, `cluster "gone"`},
+		{"certificate that does not parse", func(s *state.State) {
+			s.HTTPSListeners["0.0.0.0:443"] = state.NewHTTPSListener(addr(t, "0.0.0.0:443"))
+			s.Certificates["0.0.0.0:443"] = map[string]*sozupb.CertificateAndKey{"ab": {Certificate: proto.String("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"), Key: proto.String("k"), Names: []string{"a.example.com"}}}
+		}, "does not parse"},
 		{"hostname with capitals", func(s *state.State) {
 			s.HTTPListeners["0.0.0.0:80"] = state.NewHTTPListener(addr(t, "0.0.0.0:80"))
 			f := &sozupb.RequestHttpFrontend{Address: addr(t, "0.0.0.0:80"), Hostname: proto.String("API.example.com"), Path: &sozupb.PathRule{Kind: sozupb.PathRuleKind_PREFIX.Enum(), Value: proto.String("")}}
