@@ -147,7 +147,15 @@ func (o *importOptions) check(src *state.State) {
 	g := o.global
 	cfg, diags := config.Load(o.out, config.Options{Base: src, Environ: []string{}})
 	if diags.HasErrors() || cfg == nil {
-		fmt.Fprintf(g.Stderr, "Warning: %s does not validate as written (%d error(s)); run sozuctl-plan validate %s\n", o.out, len(diags.Errs()), o.out)
+		fmt.Fprintf(g.Stderr, "Warning: %s does not validate as written (%d error(s)); fix what follows before planning with it:\n", o.out, len(diags.Errs()))
+		var sources map[string][]byte
+		if cfg != nil {
+			sources = cfg.Files
+		}
+		if len(sources) == 0 {
+			sources = readDiagnosticSources(diags)
+		}
+		writeDiagnostics(g.Stderr, diags, sources, g.Color)
 		return
 	}
 	p, err := planner.Compute(src, cfg.Desired, planner.Options{})
