@@ -296,12 +296,32 @@ func (r *renderer) listener(protocol, addr string) {
 	if protocol == "https" {
 		skip["certificate"], skip["certificate_chain"], skip["key"] = true, true, true
 		r.listenerCertificate(b, msg.(*sozupb.HttpsListenerConfig), name, what)
-		if len(msg.(*sozupb.HttpsListenerConfig).GetVersions()) == 0 {
+		h := msg.(*sozupb.HttpsListenerConfig)
+		if len(h.GetVersions()) == 0 {
 			r.warnf("%s has no TLS version: the configuration cannot declare one without versions, so it gets TLS_V1_2 and TLS_V1_3", what)
 			skip["versions"] = true
+		} else if !usableVersions(h.GetVersions()) {
+			r.warnf("%s has neither TLS_V1_2 nor TLS_V1_3, with which Sōzu's workers cannot start it; the configuration refuses it", what)
+		}
+		for _, p := range h.GetAlpnProtocols() {
+			if p != "h2" && p != "http/1.1" {
+				r.warnf("%s has the ALPN protocol %q, which Sōzu does not speak; the configuration refuses it", what, p)
+				break
+			}
 		}
 	}
 	r.fields(b, m, d, skip, nil, what)
+}
+
+// usableVersions reports whether versions holds a TLS version Sōzu's
+// workers honour (1.2 or 1.3).
+func usableVersions(versions []sozupb.TlsVersion) bool {
+	for _, v := range versions {
+		if v == sozupb.TlsVersion_TLS_V1_2 || v == sozupb.TlsVersion_TLS_V1_3 {
+			return true
+		}
+	}
+	return false
 }
 
 // listenerCertificate writes an HTTPS listener's default certificate, its

@@ -223,6 +223,16 @@ func TestRenderWarnings(t *testing.T) {
 			l.Versions = nil
 			s.HTTPSListeners["0.0.0.0:443"] = l
 		}, "no TLS version"},
+		{"HTTPS listener with TLS 1.1 only", func(s *state.State) {
+			l := state.NewHTTPSListener(addr(t, "0.0.0.0:443"))
+			l.Versions = []sozupb.TlsVersion{sozupb.TlsVersion_TLS_V1_1}
+			s.HTTPSListeners["0.0.0.0:443"] = l
+		}, "neither TLS_V1_2 nor TLS_V1_3"},
+		{"HTTPS listener with an unknown ALPN protocol", func(s *state.State) {
+			l := state.NewHTTPSListener(addr(t, "0.0.0.0:443"))
+			l.AlpnProtocols = []string{"h3"}
+			s.HTTPSListeners["0.0.0.0:443"] = l
+		}, `"h3"`},
 		{"two clusters on one TCP listener", func(s *state.State) {
 			s.TCPListeners["0.0.0.0:1"] = state.NewTCPListener(addr(t, "0.0.0.0:1"))
 			for _, id := range []string{"a", "b"} {
