@@ -1,12 +1,14 @@
 package sim
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
+	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
 
 // The tests of this file replay, over the socket, the unit tests of Sōzu
@@ -370,5 +372,46 @@ func TestSozuUpdateListeners(t *testing.T) {
 			h.ok(tc.patch)
 			tc.check(t, queryListeners(t, h))
 		})
+	}
+}
+
+// Sōzu: test_udp_state_roundtrip, over the socket. An active UDP listener
+// and a tagged UDP frontend survive save_state then load_state into a fresh
+// simulator (Sōzu replays generate_requests there); a partial
+// UpdateUdpListener then changes only what it carries.
+func TestSozuUDPStateRoundtrip(t *testing.T) {
+	const a = "127.0.0.1:5353"
+	h := start(t, Options{})
+	l := state.NewUDPListener(addr(a))
+	l.Active = proto.Bool(true)
+	front := &sozupb.RequestUdpFrontend{ClusterId: proto.String("udp_cluster"), Address: addr(a), Tags: map[string]string{"owner": "team"}}
+	for _, r := range []*sozupb.Request{
+		{RequestType: &sozupb.Request_AddUdpListener{AddUdpListener: l}},
+		activate(a, sozupb.ListenerType_UDP),
+		{RequestType: &sozupb.Request_AddUdpFrontend{AddUdpFrontend: front}},
+	} {
+		h.ok(r)
+	}
+	want := h.sim.MainState()
+	if !want.UDPListeners[a].GetActive() || len(want.UDPFrontends["udp_cluster"]) != 1 {
+		t.Fatalf("built state: listener %v, frontends %v", want.UDPListeners[a], want.UDPFrontends)
+	}
+	file := filepath.Join(shortDir(t), "udp.state")
+	h.ok(saveReq(file))
+	fresh := start(t, Options{})
+	fresh.ok(loadReq(file))
+	if !fresh.sim.MainState().Equal(want) {
+		t.Error("the UDP listener and frontend did not survive save_state and load_state")
+	}
+	if !fresh.sim.Worker(0).Bound(a) {
+		t.Error("the reloaded UDP listener is not bound in the workers")
+	}
+
+	fresh.ok(&sozupb.Request{RequestType: &sozupb.Request_UpdateUdpListener{UpdateUdpListener: &sozupb.UpdateUdpListenerConfig{
+		Address: addr(a), MaxFlows: proto.Uint32(4096), FrontTimeout: proto.Uint32(15),
+	}}})
+	got := queryListeners(t, fresh).GetUdpListeners()[a]
+	if got.GetMaxFlows() != 4096 || got.GetFrontTimeout() != 15 || got.GetBackTimeout() != l.GetBackTimeout() {
+		t.Errorf("after the patch: max_flows %d, front %d, back %d", got.GetMaxFlows(), got.GetFrontTimeout(), got.GetBackTimeout())
 	}
 }
