@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"errors"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
+	"github.com/sozuctl-plan/sozuctl-plan/statefile"
 )
 
 // every builds a state with one object of every kind and most optional
@@ -285,4 +287,32 @@ func TestListenerName(t *testing.T) {
 			t.Errorf("ListenerName(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestStateFileSourceRoundTrips imports states after a trip through Sōzu's
+// state-file format, as `import --state` reads them.
+func TestStateFileSourceRoundTrips(t *testing.T) {
+	for seed := int64(1); seed <= 20; seed++ {
+		s := genState(t, rand.New(rand.NewSource(seed)))
+		p := filepath.Join(t.TempDir(), "sozu.state")
+		if err := statefile.Write(p, s); err != nil {
+			t.Fatal(err)
+		}
+		read, err := statefile.Read(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		roundTrip(t, read)
+	}
+	s := every(t)
+	p := filepath.Join(t.TempDir(), "every.state")
+	if err := statefile.Write(p, s); err != nil {
+		t.Fatal(err)
+	}
+	read, err := statefile.Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := roundTrip(t, read)
+	golden(t, "every.golden.hcl", out.Files[0].Data)
 }
