@@ -161,8 +161,8 @@ type tomlHSTS struct {
 
 // tomlCluster is FileClusterConfig (config.rs:2020-2046).
 type tomlCluster struct {
-	Frontends           []tomlFrontend    `toml:"frontends"`
-	Backends            []tomlBackend     `toml:"backends"`
+	Frontends           *[]tomlFrontend   `toml:"frontends"`
+	Backends            *[]tomlBackend    `toml:"backends"`
 	Protocol            string            `toml:"protocol"`
 	StickySession       *bool             `toml:"sticky_session"`
 	HTTPSRedirect       *bool             `toml:"https_redirect"`
@@ -751,6 +751,14 @@ func (b *tomlBuilder) clusters() error {
 
 func (b *tomlBuilder) cluster(id string, c *tomlCluster) error {
 	what := fmt.Sprintf("cluster %q", id)
+	// Both lists are required keys of FileClusterConfig (config.rs:2023-2024).
+	if c.Frontends == nil {
+		return b.errorf("%s has no frontends key (Sōzu requires one, even empty: frontends = [])", what)
+	}
+	if c.Backends == nil {
+		return b.errorf("%s has no backends key (Sōzu requires one, even empty: backends = [])", what)
+	}
+	frontends, backends := *c.Frontends, *c.Backends
 	msg := &sozupb.Cluster{
 		ClusterId:     proto.String(id),
 		StickySession: proto.Bool(false),
@@ -831,8 +839,8 @@ func (b *tomlBuilder) cluster(id string, c *tomlCluster) error {
 				b.warnf("%s: its answer_503 cannot be read, and Sōzu goes on without it: %v", what, err)
 			}
 		}
-		for i := range c.Frontends {
-			reqs, err := b.httpFrontend(id, &c.Frontends[i])
+		for i := range frontends {
+			reqs, err := b.httpFrontend(id, &frontends[i])
 			if err != nil {
 				return err
 			}
@@ -840,8 +848,8 @@ func (b *tomlBuilder) cluster(id string, c *tomlCluster) error {
 		}
 	case "tcp":
 		hasExpect := 0 // 0 unknown, 1 yes, 2 no
-		for i := range c.Frontends {
-			f := &c.Frontends[i]
+		for i := range frontends {
+			f := &frontends[i]
 			a, err := b.address(what+" frontend", f.Address)
 			if err != nil {
 				return err
@@ -896,7 +904,7 @@ func (b *tomlBuilder) cluster(id string, c *tomlCluster) error {
 	}
 	b.clusterReqs = append(b.clusterReqs, &sozupb.Request{RequestType: &sozupb.Request_AddCluster{AddCluster: msg}})
 	b.clusterReqs = append(b.clusterReqs, front...)
-	for i, be := range c.Backends {
+	for i, be := range backends {
 		a, err := b.address(fmt.Sprintf("%s backend %d", what, i+1), be.Address)
 		if err != nil {
 			return err

@@ -392,6 +392,8 @@ func TestFromTOMLErrors(t *testing.T) {
 		{"mixed proxy protocol", "[[listeners]]\nprotocol = \"tcp\"\naddress = \"0.0.0.0:1\"\nexpect_proxy = true\n[clusters.a]\nprotocol = \"tcp\"\nfrontends = [{ address = \"0.0.0.0:1\" }, { address = \"0.0.0.0:2\" }]\nbackends = []\n", "mix", 0},
 		{"bad enum", "[clusters.a]\nprotocol = \"http\"\nload_balancing = \"FASTEST\"\nfrontends = []\nbackends = []\n", "FASTEST", 0},
 		{"hsts on plain HTTP", "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:80\", hostname = \"a\", hsts = { enabled = true } }]\nbackends = []\n", "plain HTTP", 0},
+		{"cluster without backends", "[clusters.a]\nprotocol = \"tcp\"\nfrontends = []\n", "no backends key", 0},
+		{"cluster without frontends", "[clusters.a]\nprotocol = \"tcp\"\nbackends = []\n", "no frontends key", 0},
 		{"missing certificate file", "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:443\", hostname = \"a\", certificate = \"certs/nope.pem\", key = \"certs/api.key\" }]\nbackends = []\n", "nope.pem", 0},
 	}
 	for _, tc := range cases {
