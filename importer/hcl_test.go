@@ -316,3 +316,15 @@ func TestStateFileSourceRoundTrips(t *testing.T) {
 	out, _ := roundTrip(t, read)
 	golden(t, "every.golden.hcl", out.Files[0].Data)
 }
+
+func TestWriteIntoAFile(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "out")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := WriteHCL(blocker, every(t), Options{Force: true})
+	if err == nil || !strings.Contains(err.Error(), "out") {
+		t.Fatalf("writing under a file: %v, want an error naming the path", err)
+	}
+}
