@@ -60,9 +60,15 @@ func CurrentHolder(command string) Holder {
 // true for a holder on another host, which cannot be checked from here.
 func (h Holder) alive() bool {
 	host, _ := os.Hostname()
-	if h.Host != host || h.PID <= 0 {
-		return h.Host != host
+	if h.Host != host {
+		return true
 	}
+	if h.PID <= 0 {
+		return false
+	}
+	// Signal 0 checks that the process exists; EPERM means it does, under
+	// another user. A pid reused by another process reads as alive: the
+	// safe side.
 	err := syscall.Kill(h.PID, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
