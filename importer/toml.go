@@ -1039,8 +1039,11 @@ func (b *tomlBuilder) httpFrontend(id string, f *tomlFrontend) ([]*sozupb.Reques
 		default:
 			return nil, b.errorf("%s: header %d: position %q is not request, response or both", what, i+1, h.Position)
 		}
-		if strings.ContainsAny(h.Key, " \t\r\n:") || h.Key == "" || strings.ContainsAny(h.Value, "\r\n\x00") {
-			return nil, b.errorf("%s: header %d has bytes Sōzu refuses", what, i+1)
+		if !isToken(h.Key) {
+			return nil, b.errorf("%s: header %d: key %q is not an HTTP field name", what, i+1, h.Key)
+		}
+		if hasControl(h.Value) {
+			return nil, b.errorf("%s: header %d: its value holds control characters", what, i+1)
 		}
 		fr.Headers = append(fr.Headers, &sozupb.Header{Position: pos.Enum(), Key: proto.String(h.Key), Val: proto.String(h.Value)})
 	}
@@ -1104,6 +1107,35 @@ func (b *tomlBuilder) httpFrontend(id string, f *tomlFrontend) ([]*sozupb.Reques
 		}, nil
 	}
 	return []*sozupb.Request{{RequestType: &sozupb.Request_AddHttpFrontend{AddHttpFrontend: fr}}}, nil
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110 §5.6.2), as Sōzu
+// checks header names (config.rs:1856-1890).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// hasControl reports whether s holds a control character other than tab,
+// which Sōzu refuses in header values (config.rs:1893-1897).
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= 0x08 || (c >= 0x0a && c <= 0x1f) || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // state applies the requests of generate_config_messages (config.rs:
