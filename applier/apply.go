@@ -412,7 +412,7 @@ func (r *runner) recover(ctx context.Context, res *Result, ck *state.State) (*Re
 		return r.finish(res, RolledBack, 1)
 	}
 	if r.opts.NoRollback {
-		res.Remaining = differences(now, ck)
+		res.Remaining = differences(now, ck, "the checkpoint")
 		return r.finish(res, NotAtCheckpoint, 3)
 	}
 	rb := &RollbackResult{}
@@ -447,7 +447,7 @@ func (r *runner) recover(ctx context.Context, res *Result, ck *state.State) (*Re
 		res.AtCheckpoint = true
 		return r.finish(res, RolledBack, 1)
 	}
-	res.Remaining = differences(final, ck)
+	res.Remaining = differences(final, ck, "the checkpoint")
 	return r.finish(res, NotAtCheckpoint, 3)
 }
 
@@ -545,7 +545,7 @@ func (r *runner) verify(ctx context.Context, res *Result, base *state.State) (*R
 	} else {
 		v.StateMatches = after.Equal(expected)
 		if !v.StateMatches {
-			v.Differences = differences(after, expected)
+			v.Differences = differences(after, expected, "the plan")
 			if res.Bulk != nil {
 				res.Bulk.Missing = missing(after, expected)
 			}
@@ -567,16 +567,17 @@ func okWord(ok bool) string {
 	return "MISMATCH"
 }
 
-// differences lists, one line per object, the changes that would turn from
-// into to, in plan address order.
-func differences(from, to *state.State) []string {
+// differences lists, one line per object, what differs between the live
+// state from and to (named by what, such as "the plan"), in plan address
+// order.
+func differences(from, to *state.State, what string) []string {
 	p, err := planner.Compute(from, to, planner.Options{})
 	if err != nil {
 		return []string{err.Error()}
 	}
 	out := make([]string, 0, len(p.Changes))
 	for _, c := range p.Changes {
-		line := fmt.Sprintf("%s: %s", c.Address, describeAction(c.Action))
+		line := fmt.Sprintf("%s: %s", c.Address, describeAction(c.Action, what))
 		if c.Action == planner.Update && len(c.Attributes) > 0 {
 			var paths []string
 			for _, a := range c.Attributes {
@@ -589,18 +590,18 @@ func differences(from, to *state.State) []string {
 	return out
 }
 
-// describeAction says what an object needs, from the point of view of the
-// live state compared with the one expected.
-func describeAction(a planner.Action) string {
+// describeAction says how an object of the live state differs from what
+// (the plan, the checkpoint), given the action that would fix it.
+func describeAction(a planner.Action, what string) string {
 	switch a {
 	case planner.Create:
-		return "missing from the proxy"
+		return "in " + what + " but missing from the proxy"
 	case planner.Delete:
-		return "present in the proxy but not planned"
+		return "in the proxy but not in " + what
 	case planner.Update:
-		return "differs"
+		return "differs from " + what
 	}
-	return "differs (would be replaced)"
+	return "differs from " + what + " (only a replacement would fix it)"
 }
 
 func joinComma(s []string) string {
