@@ -6,8 +6,9 @@ import (
 )
 
 // FuzzFromTOML feeds arbitrary files to the TOML reader: it must never
-// panic, and a file it accepts must give a state that renders as HCL
-// without error. The seed corpus under testdata/fuzz/FuzzFromTOML runs in
+// panic, a file it accepts must give a state that renders as HCL without
+// error, and when rendering has no warning that HCL must load back Equal
+// and plan no change. The seed corpus under testdata/fuzz/FuzzFromTOML runs in
 // every go test.
 func FuzzFromTOML(f *testing.F) {
 	f.Add([]byte(readTestdata(f, "toml/example.toml")))
@@ -22,8 +23,12 @@ func FuzzFromTOML(f *testing.F) {
 			}
 			return
 		}
-		if _, err := Render(s); err != nil {
+		out, err := Render(s)
+		if err != nil {
 			t.Fatalf("Render: %v", err)
+		}
+		if len(out.Warnings) == 0 {
+			roundTrip(t, s) // the import contract
 		}
 	})
 }
