@@ -30,13 +30,11 @@ const (
 
 // Status values of a RequestResult, as the journal records them.
 const (
-	StatusOK       = "OK"
-	StatusFailure  = "FAILURE"
-	StatusTimeout  = "TIMEOUT"
-	StatusClosed   = "CLOSED"
-	StatusError    = "ERROR"
-	StatusNotSent  = "NOT_SENT"
-	statusInFlight = "IN_FLIGHT"
+	StatusOK      = "OK"
+	StatusFailure = "FAILURE"
+	StatusTimeout = "TIMEOUT"
+	StatusClosed  = "CLOSED"
+	StatusError   = "ERROR"
 )
 
 // RequestResult is one request sent and how Sōzu answered it.
