@@ -146,7 +146,8 @@ func writeAtomic(path string, data []byte, mode fs.FileMode) error {
 type renderer struct {
 	s        *state.State
 	out      *Output
-	body     *hclwrite.Body
+	file     *hclwrite.File    // the top-level block being built
+	buf      bytes.Buffer      // the formatted blocks before it
 	names    map[string]string // "<proto> <addr>" → listener block name
 	files    map[string]bool   // paths taken
 	certKeys map[string]bool   // certificate labels taken
@@ -163,11 +164,9 @@ func Render(s *state.State) (*Output, error) {
 	if s == nil {
 		return nil, errors.New("rendering HCL: no state")
 	}
-	f := hclwrite.NewEmptyFile()
 	r := &renderer{
 		s:        s,
 		out:      &Output{},
-		body:     f.Body(),
 		names:    map[string]string{},
 		files:    map[string]bool{MainFile: true},
 		certKeys: map[string]bool{},
@@ -177,9 +176,30 @@ func Render(s *state.State) (*Output, error) {
 	r.clusters()
 	r.topFrontends()
 	r.certificates()
-	data := bytes.TrimLeft(hclwrite.Format(f.Bytes()), "\n")
-	r.out.Files = append([]File{{Path: MainFile, Data: data, Mode: PublicMode}}, r.out.Files...)
+	r.flush()
+	r.out.Files = append([]File{{Path: MainFile, Data: r.buf.Bytes(), Mode: PublicMode}}, r.out.Files...)
 	return r.out, nil
+}
+
+// top starts a new top-level block, after formatting the previous one.
+// Each block is formatted on its own, which keeps formatting linear and
+// light on memory for large states; blocks are separated by a blank line.
+func (r *renderer) top(typ string, labels []string) *hclwrite.Block {
+	r.flush()
+	r.file = hclwrite.NewEmptyFile()
+	return r.file.Body().AppendNewBlock(typ, labels)
+}
+
+// flush formats the block being built into buf.
+func (r *renderer) flush() {
+	if r.file == nil {
+		return
+	}
+	if r.buf.Len() > 0 {
+		r.buf.WriteByte('\n')
+	}
+	r.buf.Write(hclwrite.Format(r.file.Bytes()))
+	r.file = nil
 }
 
 func (r *renderer) warnf(format string, args ...any) {
@@ -282,8 +302,7 @@ func (r *renderer) listener(protocol, addr string) {
 	}
 	name := r.names[protocol+" "+addr]
 	what := fmt.Sprintf("%s listener %s", strings.ToUpper(protocol), addr)
-	r.body.AppendNewline()
-	blk := r.body.AppendNewBlock("listener", []string{protocol, name})
+	blk := r.top("listener", []string{protocol, name})
 	b := blk.Body()
 	b.SetAttributeValue("address", cty.StringVal(addr))
 	m := state.Normalize(msg).ProtoReflect()
@@ -405,8 +424,7 @@ func (r *renderer) clusters() {
 	for _, id := range sortedKeys(r.s.Clusters) {
 		c := r.s.Clusters[id]
 		what := fmt.Sprintf("cluster %q", id)
-		r.body.AppendNewline()
-		blk := r.body.AppendNewBlock("cluster", []string{id})
+		blk := r.top("cluster", []string{id})
 		b := blk.Body()
 		def := &sozupb.Cluster{ClusterId: proto.String(id)}
 		r.fields(b, state.Normalize(c).ProtoReflect(), state.Normalize(def).ProtoReflect(), map[string]bool{"cluster_id": true}, nil, what)
@@ -540,7 +558,9 @@ func (r *renderer) topFrontends() {
 					continue
 				}
 			}
-			r.httpFrontend(r.body, p, f, false)
+			r.flush()
+			r.file = hclwrite.NewEmptyFile()
+			r.httpFrontend(r.file.Body(), p, f, false)
 		}
 	}
 }
@@ -576,8 +596,7 @@ func (r *renderer) certificate(addr, fp string, c *sozupb.CertificateAndKey) {
 	norm := state.Normalize(c)
 	label := r.certificateLabel(norm.GetNames(), fp)
 	what := fmt.Sprintf("certificate %s on %s", label, addr)
-	r.body.AppendNewline()
-	b := r.body.AppendNewBlock("certificate", []string{label}).Body()
+	b := r.top("certificate", []string{label}).Body()
 	if !r.listenerRef(b, "https", addr) {
 		r.warnf("%s sits where no HTTPS listener is declared; it is written with its address, which the configuration only accepts when the base has that listener", what)
 	}
