@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,5 +92,53 @@ func BenchmarkApply(b *testing.B) {
 				b.StartTimer()
 			}
 		})
+	}
+}
+
+// Records that never arrive (here: the bulk file loses its second half
+// before Sōzu reads it, as records load_state skips would) are each reported,
+// and the run ends as a verification failure (exit 3), without rollback.
+func TestBulkReportsMissing(t *testing.T) {
+	f := startSim(t, sim.Options{})
+	desired := site(t, 4, 1)
+	o := f.opts(nil)
+	o.Bulk = true
+	o.Events = func(e Event) {
+		if e.Type != EventRequest || e.Verb != "load_state" {
+			return
+		}
+		data, err := os.ReadFile(e.Address)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		// Keep the records up to the 8th: the listener, its activation,
+		// and some of the clusters.
+		end, n := 0, 0
+		for i := 0; i+1 < len(data) && n < 8; i++ {
+			if data[i] == '\n' && data[i+1] == 0 {
+				end, n = i+2, n+1
+			}
+		}
+		if err := os.WriteFile(e.Address, data[:end], 0o600); err != nil {
+			t.Error(err)
+		}
+	}
+	res, err := Run(context.Background(), o, planTo(desired, planner.Options{}))
+	var ae *ApplyError
+	if !errors.As(err, &ae) || ae.ExitCode() != 3 || res.Outcome != VerifyFailed {
+		t.Fatalf("got %v, %+v", err, res)
+	}
+	got := f.sim.MainState()
+	if got.Len() == 0 || got.Len() >= desired.Len() {
+		t.Fatalf("the simulator holds %d objects of %d", got.Len(), desired.Len())
+	}
+	// Every object absent, and the listener, which arrived but was never
+	// activated (its activation was among the lost records).
+	if len(res.Bulk.Missing) != desired.Len()-got.Len()+1 || !slices.Contains(res.Bulk.Missing, `listener.http["0.0.0.0:80"]`) {
+		t.Errorf("missing %d objects, want %d with the listener: %v", len(res.Bulk.Missing), desired.Len()-got.Len()+1, res.Bulk.Missing)
+	}
+	if !strings.Contains(err.Error(), "did not arrive") || res.Rollback != nil {
+		t.Errorf("error %v, rollback %+v", err, res.Rollback)
 	}
 }
