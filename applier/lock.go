@@ -56,9 +56,9 @@ func CurrentHolder(command string) Holder {
 	return h
 }
 
-// alive reports whether the holder's process may still be running: always
+// Alive reports whether the holder's process may still be running: always
 // true for a holder on another host, which cannot be checked from here.
-func (h Holder) alive() bool {
+func (h Holder) Alive() bool {
 	host, _ := os.Hostname()
 	if h.Host != host {
 		return true
@@ -182,7 +182,7 @@ func AcquireLock(ctx context.Context, dir string, holder Holder, wait time.Durat
 				h = &v
 			}
 		}
-		if h != nil && !h.alive() {
+		if h != nil && !h.Alive() {
 			// Remove the stale lock only if it is still the one read, so
 			// that a process that took it over meanwhile keeps it.
 			if now, err := os.ReadFile(path); err == nil && string(now) == string(old) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -68,6 +69,14 @@ func (o *forceUnlockOptions) run(ctx context.Context) error {
 		who = h.String()
 	}
 	fmt.Fprintf(g.Stdout, "The lock %s/%s is held by %s.\n", dir, applier.LockFile, who)
+	if h != nil && h.Alive() {
+		host, _ := os.Hostname()
+		if h.Host == host {
+			fmt.Fprintf(g.Stderr, "Warning: process %d is still running on this host: it may still be applying.\n", h.PID)
+		} else {
+			fmt.Fprintf(g.Stderr, "Warning: the holder ran on another host (%s); make sure it is gone.\n", h.Host)
+		}
+	}
 	if !o.force {
 		ok, err := g.confirm(ctx, "Do you really want to remove it?\n  Another apply may then run while that one still does.")
 		if errors.Is(err, errNotInteractive) {
