@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -326,5 +327,27 @@ func TestWriteIntoAFile(t *testing.T) {
 	_, err := WriteHCL(blocker, every(t), Options{Force: true})
 	if err == nil || !strings.Contains(err.Error(), "out") {
 		t.Fatalf("writing under a file: %v, want an error naming the path", err)
+	}
+}
+
+// TestRenderTrickyStrings checks that strings HCL would otherwise read as
+// templates or escapes come back unchanged.
+func TestRenderTrickyStrings(t *testing.T) {
+	s := state.New()
+	s.HTTPListeners["0.0.0.0:80"] = state.NewHTTPListener(addr(t, "0.0.0.0:80"))
+	tricky := []string{"${HOST}", "%{ if x }", "$${", "back\\slash", "quote\"d", "new\nline\r\n", "tab\there", "ünï €", "$HOST[1]/$PATH[0]"}
+	s.Clusters["t"] = &sozupb.Cluster{ClusterId: proto.String("t"), Answers: map[string]string{}}
+	for i, v := range tricky {
+		s.Clusters["t"].Answers[fmt.Sprint(500+i)] = v
+		f := &sozupb.RequestHttpFrontend{
+			ClusterId: proto.String("t"), Address: addr(t, "0.0.0.0:80"), Hostname: proto.String(fmt.Sprintf("h%d.example.com", i)),
+			Path:        &sozupb.PathRule{Kind: sozupb.PathRuleKind_PREFIX.Enum(), Value: proto.String(v)},
+			RewriteHost: proto.String(v), Tags: map[string]string{v: v},
+		}
+		s.HTTPFrontends[state.RouteKey(f)] = f
+	}
+	out, _ := roundTrip(t, s)
+	if len(out.Warnings) != 0 {
+		t.Errorf("warnings: %q", out.Warnings)
 	}
 }
