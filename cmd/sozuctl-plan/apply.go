@@ -434,6 +434,9 @@ func (v *applyView) report(w io.Writer, res *applier.Result) {
 		}
 	}
 	if vf := res.Verification; vf != nil && res.Stopped == nil {
+		if vf.StateMatches {
+			fmt.Fprintf(w, "The main process's state is the one the plan leads to.\n")
+		}
 		if len(vf.Differences) > 0 {
 			fmt.Fprintf(w, "The live state differs from the plan:\n")
 			for _, d := range vf.Differences {
