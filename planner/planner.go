@@ -89,6 +89,18 @@ func Compute(base, desired *state.State, opts Options) (*Plan, error) {
 			func(o state.Object) bool { return !in(o) },
 			func(o state.Object) bool { return !opts.Destroy && in(o) })
 	}
+	var kept []string
+	if sc.listeners && !opts.Destroy {
+		name := func(kind state.Kind, key string, msg proto.Message) string {
+			if opts.Namer != nil {
+				if n := opts.Namer(kind, key); n != "" {
+					return n
+				}
+			}
+			return DerivedAddress(kind, key, msg)
+		}
+		want, kept = keepUsedListeners(base, desired, want, sc, name)
+	}
 	// Fingerprints are computed beside the diff (two cores are common):
 	// every step only reads the states.
 	fingerprint := func(s *state.State) <-chan string {
@@ -127,6 +139,7 @@ func Compute(base, desired *state.State, opts Options) (*Plan, error) {
 	if !opts.Destroy && desired.Len() == 0 && inScopeCount(base, sc) > 0 {
 		p.Warnings = append(p.Warnings, "the configuration is empty: the plan removes everything in scope")
 	}
+	p.Warnings = append(p.Warnings, kept...)
 	p.MassRemoval = massRemoval(base, sc, p, opts)
 	p.Base.Fingerprint = <-baseFP
 	p.DesiredFingerprint = <-wantFP
