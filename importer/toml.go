@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -17,21 +19,31 @@ import (
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
 
-// TOMLError is an error in a config.toml file, at a line and column when
-// the TOML decoder knows them (both 0 otherwise).
+// TOMLError is an error in a config.toml file. Line is where the TOML
+// decoder found the error, or where the listener, cluster, frontend or
+// backend at fault starts; Column is known for decoder errors only. Both
+// are 0 when unknown. Err is the underlying error, if any (a file that
+// cannot be read).
 type TOMLError struct {
 	File   string
 	Line   int
 	Column int
 	Msg    string
+	Err    error
 }
 
 func (e *TOMLError) Error() string {
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0 && e.Column > 0:
 		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 	}
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
+
+// Unwrap returns the underlying error.
+func (e *TOMLError) Unwrap() error { return e.Err }
 
 // Sōzu's global defaults that reach the configuration state
 // (command/src/config.rs:117-126 and 185).
@@ -255,6 +267,9 @@ type tomlBackend struct {
 // tomlBuilder follows Sōzu's ConfigBuilder (config.rs:2875-3180).
 type tomlBuilder struct {
 	path     string // the TOML file, for errors
+	data     []byte // its text, to find the line of an error
+	at       string // the dotted path of the object being built ("clusters.api.frontends.0")
+	lines    map[string]int
 	dir      string // relative paths are read from here
 	file     *tomlFile
 	warnings []string
@@ -292,7 +307,7 @@ func parseTOML(path string, data []byte) (*state.State, []string, error) {
 		return nil, nil, tomlError(path, err)
 	}
 	b := &tomlBuilder{
-		path: path, dir: filepath.Dir(path), file: &f,
+		path: path, data: data, dir: filepath.Dir(path), file: &f,
 		known: map[string]string{}, expectProxy: map[string]bool{},
 	}
 	if err := b.listeners(); err != nil {
@@ -329,7 +344,26 @@ func (b *tomlBuilder) warnf(format string, args ...any) {
 }
 
 func (b *tomlBuilder) errorf(format string, args ...any) error {
-	return &TOMLError{File: b.path, Msg: fmt.Sprintf(format, args...)}
+	return &TOMLError{File: b.path, Line: b.line(), Msg: fmt.Sprintf(format, args...)}
+}
+
+// line is the line where the object at b.at (or its closest parent) is
+// declared, 0 when unknown.
+func (b *tomlBuilder) line() int {
+	if b.lines == nil {
+		b.lines = tomlLines(b.data)
+	}
+	for at := b.at; at != ""; {
+		if l, ok := b.lines[at]; ok {
+			return l
+		}
+		i := strings.LastIndexByte(at, '.')
+		if i < 0 {
+			break
+		}
+		at = at[:i]
+	}
+	return 0
 }
 
 // readFile reads a file the TOML names, relative to the TOML's directory.
@@ -339,9 +373,95 @@ func (b *tomlBuilder) readFile(p string) (string, error) {
 	}
 	data, err := os.ReadFile(p)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", b.path, err)
+		return "", &TOMLError{File: b.path, Line: b.line(), Msg: err.Error(), Err: err}
 	}
 	return string(data), nil
+}
+
+// tomlLines maps the dotted path of every table, array element and key of
+// a TOML document ("listeners.0", "clusters.api", "clusters.api.frontends.1")
+// to the line where it starts. It is best effort: a document the decoder
+// accepted parses here too.
+func tomlLines(data []byte) map[string]int {
+	out := map[string]int{}
+	var p unstable.Parser
+	p.Reset(data)
+	line := func(n *unstable.Node) int {
+		if n == nil || n.Raw.Length == 0 {
+			return 0
+		}
+		return p.Shape(n.Raw).Start.Line
+	}
+	key := func(it unstable.Iterator) ([]string, int) {
+		var parts []string
+		ln := 0
+		for it.Next() {
+			if ln == 0 {
+				ln = line(it.Node())
+			}
+			parts = append(parts, string(it.Node().Data))
+		}
+		return parts, ln
+	}
+	join := func(base []string, more ...string) []string {
+		return append(append([]string{}, base...), more...)
+	}
+	set := func(path []string, ln int) {
+		k := strings.Join(path, ".")
+		if _, ok := out[k]; !ok && ln > 0 {
+			out[k] = ln
+		}
+	}
+	var walk func(path []string, v *unstable.Node, ln int)
+	walk = func(path []string, v *unstable.Node, ln int) {
+		set(path, ln)
+		switch v.Kind {
+		case unstable.Array:
+			i := 0
+			for it := v.Children(); it.Next(); i++ {
+				c := it.Node()
+				cl := ln
+				if c.Kind == unstable.InlineTable {
+					if first := c.Children(); first.Next() && first.Node().Kind == unstable.KeyValue {
+						if _, l := key(first.Node().Key()); l > 0 {
+							cl = l
+						}
+					}
+				}
+				walk(join(path, strconv.Itoa(i)), c, cl)
+			}
+		case unstable.InlineTable:
+			for it := v.Children(); it.Next(); {
+				kv := it.Node()
+				if kv.Kind != unstable.KeyValue {
+					continue
+				}
+				parts, l := key(kv.Key())
+				walk(join(path, parts...), kv.Value(), l)
+			}
+		}
+	}
+	var table []string
+	arrays := map[string]int{}
+	for p.NextExpression() {
+		e := p.Expression()
+		switch e.Kind {
+		case unstable.Table:
+			parts, l := key(e.Key())
+			table = parts
+			set(table, l)
+		case unstable.ArrayTable:
+			parts, l := key(e.Key())
+			k := strings.Join(parts, ".")
+			table = join(parts, strconv.Itoa(arrays[k]))
+			arrays[k]++
+			set(table, l)
+		case unstable.KeyValue:
+			parts, l := key(e.Key())
+			walk(join(table, parts...), e.Value(), l)
+		}
+	}
+	return out
 }
 
 // answerSource is resolve_answer_source (config.rs:1296-1313): "file://path"
@@ -490,6 +610,7 @@ func (b *tomlBuilder) httpAnswers(l *tomlListener) (*sozupb.CustomHttpAnswers, e
 func (b *tomlBuilder) listeners() error {
 	for i := range b.file.Listeners {
 		l := &b.file.Listeners[i]
+		b.at = "listeners." + strconv.Itoa(i)
 		a, err := b.address(fmt.Sprintf("listener %d", i+1), l.Address)
 		if err != nil {
 			return err
@@ -751,6 +872,7 @@ func (b *tomlBuilder) clusters() error {
 
 func (b *tomlBuilder) cluster(id string, c *tomlCluster) error {
 	what := fmt.Sprintf("cluster %q", id)
+	b.at = "clusters." + id
 	// Both lists are required keys of FileClusterConfig (config.rs:2023-2024).
 	if c.Frontends == nil {
 		return b.errorf("%s has no frontends key (Sōzu requires one, even empty: frontends = [])", what)
@@ -840,6 +962,7 @@ func (b *tomlBuilder) cluster(id string, c *tomlCluster) error {
 			}
 		}
 		for i := range frontends {
+			b.at = fmt.Sprintf("clusters.%s.frontends.%d", id, i)
 			reqs, err := b.httpFrontend(id, &frontends[i])
 			if err != nil {
 				return err
@@ -850,6 +973,7 @@ func (b *tomlBuilder) cluster(id string, c *tomlCluster) error {
 		hasExpect := 0 // 0 unknown, 1 yes, 2 no
 		for i := range frontends {
 			f := &frontends[i]
+			b.at = fmt.Sprintf("clusters.%s.frontends.%d", id, i)
 			a, err := b.address(what+" frontend", f.Address)
 			if err != nil {
 				return err
@@ -905,6 +1029,7 @@ func (b *tomlBuilder) cluster(id string, c *tomlCluster) error {
 	b.clusterReqs = append(b.clusterReqs, &sozupb.Request{RequestType: &sozupb.Request_AddCluster{AddCluster: msg}})
 	b.clusterReqs = append(b.clusterReqs, front...)
 	for i, be := range backends {
+		b.at = fmt.Sprintf("clusters.%s.backends.%d", id, i)
 		a, err := b.address(fmt.Sprintf("%s backend %d", what, i+1), be.Address)
 		if err != nil {
 			return err

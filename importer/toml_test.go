@@ -381,23 +381,23 @@ func TestFromTOMLErrors(t *testing.T) {
 		{"unknown listener key", "[[listeners]]\nprotocol = \"http\"\naddress = \"0.0.0.0:80\"\nbogus = 1\n", "bogus", 4},
 		{"wrong type", "[[listeners]]\nprotocol = \"http\"\naddress = \"0.0.0.0:80\"\nfront_timeout = \"x\"\n", "", 4},
 		{"weight above 255", "[clusters.a]\nprotocol = \"tcp\"\nfrontends = []\nbackends = [{ address = \"10.0.0.1:1\", weight = 300 }]\n", "", 4},
-		{"two listeners on one address", "[[listeners]]\nprotocol = \"http\"\naddress = \"0.0.0.0:80\"\n[[listeners]]\nprotocol = \"tcp\"\naddress = \"0.0.0.0:80\"\n", "two listeners", 0},
-		{"no protocol", "[[listeners]]\naddress = \"0.0.0.0:80\"\n", "no protocol", 0},
-		{"bad address", "[[listeners]]\nprotocol = \"http\"\naddress = \"localhost:80\"\n", "invalid address", 0},
-		{"HTTPS frontend without certificate", "[[listeners]]\nprotocol = \"https\"\naddress = \"0.0.0.0:443\"\n[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:443\", hostname = \"a\" }]\nbackends = []\n", "needs a certificate", 0},
+		{"two listeners on one address", "[[listeners]]\nprotocol = \"http\"\naddress = \"0.0.0.0:80\"\n[[listeners]]\nprotocol = \"tcp\"\naddress = \"0.0.0.0:80\"\n", "two listeners", 4},
+		{"no protocol", "[[listeners]]\naddress = \"0.0.0.0:80\"\n", "no protocol", 1},
+		{"bad address", "[[listeners]]\nprotocol = \"http\"\naddress = \"localhost:80\"\n", "invalid address", 1},
+		{"HTTPS frontend without certificate", "[[listeners]]\nprotocol = \"https\"\naddress = \"0.0.0.0:443\"\n[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:443\", hostname = \"a\" }]\nbackends = []\n", "needs a certificate", 6},
 		{"certificate on an HTTP listener", "[[listeners]]\nprotocol = \"http\"\naddress = \"0.0.0.0:80\"\n[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:80\", hostname = \"a\", certificate = \"certs/api.pem\", key = \"certs/api.key\" }]\nbackends = []\n", "HTTP listener", 0},
 		{"HTTP frontend on a TCP listener", "[[listeners]]\nprotocol = \"tcp\"\naddress = \"0.0.0.0:80\"\n[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:80\", hostname = \"a\" }]\nbackends = []\n", "TCP listener", 0},
-		{"TCP frontend with hostname", "[clusters.a]\nprotocol = \"tcp\"\nfrontends = [{ address = \"0.0.0.0:80\", hostname = \"a\" }]\nbackends = []\n", "hostname", 0},
-		{"missing hostname", "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:80\" }]\nbackends = []\n", "hostname is missing", 0},
-		{"mixed proxy protocol", "[[listeners]]\nprotocol = \"tcp\"\naddress = \"0.0.0.0:1\"\nexpect_proxy = true\n[clusters.a]\nprotocol = \"tcp\"\nfrontends = [{ address = \"0.0.0.0:1\" }, { address = \"0.0.0.0:2\" }]\nbackends = []\n", "mix", 0},
-		{"bad enum", "[clusters.a]\nprotocol = \"http\"\nload_balancing = \"FASTEST\"\nfrontends = []\nbackends = []\n", "FASTEST", 0},
+		{"TCP frontend with hostname", "[clusters.a]\nprotocol = \"tcp\"\nfrontends = [{ address = \"0.0.0.0:80\", hostname = \"a\" }]\nbackends = []\n", "hostname", 3},
+		{"missing hostname", "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:80\" }]\nbackends = []\n", "hostname is missing", 3},
+		{"mixed proxy protocol", "[[listeners]]\nprotocol = \"tcp\"\naddress = \"0.0.0.0:1\"\nexpect_proxy = true\n[clusters.a]\nprotocol = \"tcp\"\nfrontends = [{ address = \"0.0.0.0:1\" }, { address = \"0.0.0.0:2\" }]\nbackends = []\n", "mix", 7},
+		{"bad enum", "[clusters.a]\nprotocol = \"http\"\nload_balancing = \"FASTEST\"\nfrontends = []\nbackends = []\n", "FASTEST", 1},
 		{"hsts on plain HTTP", "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:80\", hostname = \"a\", hsts = { enabled = true } }]\nbackends = []\n", "plain HTTP", 0},
-		{"header name not a token", "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:80\", hostname = \"a\", headers = [{ position = \"request\", key = \"x a\", value = \"v\" }] }]\nbackends = []\n", "not an HTTP field name", 0},
+		{"header name not a token", "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:80\", hostname = \"a\", headers = [{ position = \"request\", key = \"x a\", value = \"v\" }] }]\nbackends = []\n", "not an HTTP field name", 3},
 		{"header value with CRLF", "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:80\", hostname = \"a\", headers = [{ position = \"request\", key = \"x-a\", value = \"v\\r\\nEvil: 1\" }] }]\nbackends = []\n", "control characters", 0},
 		{"hsts on an HTTP listener", "[[listeners]]\nprotocol = \"http\"\naddress = \"0.0.0.0:80\"\nhsts = { enabled = true }\n", "plain HTTP", 0},
-		{"cluster without backends", "[clusters.a]\nprotocol = \"tcp\"\nfrontends = []\n", "no backends key", 0},
+		{"cluster without backends", "[clusters.a]\nprotocol = \"tcp\"\nfrontends = []\n", "no backends key", 1},
 		{"cluster without frontends", "[clusters.a]\nprotocol = \"tcp\"\nbackends = []\n", "no frontends key", 0},
-		{"missing certificate file", "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:443\", hostname = \"a\", certificate = \"certs/nope.pem\", key = \"certs/api.key\" }]\nbackends = []\n", "nope.pem", 0},
+		{"missing certificate file", "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:443\", hostname = \"a\", certificate = \"certs/nope.pem\", key = \"certs/api.key\" }]\nbackends = []\n", "nope.pem", 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -469,5 +469,25 @@ func BenchmarkFromTOML(b *testing.B) {
 		if _, _, err := FromTOML(p); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestTOMLLines(t *testing.T) {
+	lines := tomlLines([]byte(readTestdata(t, "toml/example.toml")))
+	for path, want := range map[string]int{
+		"listeners.0":               15,
+		"listeners.2":               26,
+		"clusters.shop":             33,
+		"clusters.shop.frontends.1": 38,
+		"clusters.shop.backends.1":  42,
+		"clusters.pg":               45,
+	} {
+		if lines[path] != want {
+			t.Errorf("%s: line %d, want %d", path, lines[path], want)
+		}
+	}
+	_, _, err := FromTOML(tomlDir(t, "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:443\", hostname = \"a\", certificate = \"certs/nope.pem\", key = \"certs/api.key\" }]\nbackends = []\n"))
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a missing certificate file: %v, want an error wrapping ErrNotExist", err)
 	}
 }
