@@ -13,8 +13,9 @@ import (
 
 // Dynamic blocks are expanded here directly against the schema of the
 // block that holds them: for_each is evaluated once, and each iteration
-// yields a block whose body is the content body bound to an evaluation
-// context that holds the iterator ({key, value}), as ext/dynblock does. The
+// yields a block whose body is the content body bound to that iteration,
+// so that its expressions see the iterator ({key, value}) as they do under
+// ext/dynblock. The
 // generated blocks have the type, labels and ranges dynblock gives them, so
 // the decoders and their diagnostics are the same either way. Whenever a
 // dynamic block is not plainly well-formed (a for_each that does not
