@@ -65,6 +65,7 @@ type ExistsError struct {
 	Path string
 }
 
+// Error says which file exists and how to overwrite it.
 func (e *ExistsError) Error() string {
 	return fmt.Sprintf("%s already exists (use --force to overwrite it)", e.Path)
 }
@@ -256,6 +257,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// listeners names every listener, then writes their blocks.
 func (r *renderer) listeners() {
 	for _, p := range listenerProtocols {
 		var addrs []string
@@ -284,6 +286,7 @@ func (r *renderer) listeners() {
 	}
 }
 
+// listener writes the block of the listener of protocol at addr.
 func (r *renderer) listener(protocol, addr string) {
 	var msg, def proto.Message
 	switch protocol {
@@ -359,6 +362,7 @@ func (r *renderer) listenerCertificate(b *hclwrite.Body, l *sozupb.HttpsListener
 	}
 }
 
+// chain writes certificate_chain as one file() per element.
 func (r *renderer) chain(b *hclwrite.Body, chain []string, name string) {
 	if len(chain) == 0 {
 		return
@@ -379,6 +383,7 @@ func newlineIfBusy(b *hclwrite.Body) {
 	}
 }
 
+// fileCall is the expression file("<path>").
 func fileCall(path string) hclwrite.Tokens {
 	return hclwrite.TokensForFunctionCall("file", hclwrite.TokensForValue(cty.StringVal(path)))
 }
@@ -399,6 +404,8 @@ func (r *renderer) listenerRef(b *hclwrite.Body, protocol, addr string) bool {
 	return true
 }
 
+// clusters writes every cluster with its backends and frontends, and
+// warns of the backends and frontends whose cluster does not exist.
 func (r *renderer) clusters() {
 	ids := map[string]bool{}
 	for id := range r.s.Clusters {
@@ -455,6 +462,7 @@ func frontendsByCluster(m map[string]*sozupb.RequestHttpFrontend) map[string][]*
 	return out
 }
 
+// backends writes the backends of cluster id into its block.
 func (r *renderer) backends(cb *hclwrite.Body, id string) {
 	seen := map[string]bool{}
 	for _, be := range r.s.Backends[id] {
@@ -490,6 +498,7 @@ func (r *renderer) backends(cb *hclwrite.Body, id string) {
 	}
 }
 
+// httpFrontend writes an HTTP or HTTPS frontend block into parent.
 func (r *renderer) httpFrontend(parent *hclwrite.Body, protocol string, f *sozupb.RequestHttpFrontend, inCluster bool) {
 	addr := state.FormatAddress(f.GetAddress())
 	what := fmt.Sprintf("%s frontend %s", strings.ToUpper(protocol), state.RouteKey(f))
@@ -528,6 +537,7 @@ func (r *renderer) httpFrontend(parent *hclwrite.Body, protocol string, f *sozup
 		map[string]string{"headers": "header"}, what)
 }
 
+// l4Frontend writes a TCP or UDP frontend block into parent.
 func (r *renderer) l4Frontend(parent *hclwrite.Body, protocol, cluster string, a *sozupb.SocketAddress, tags map[string]string) {
 	addr := state.FormatAddress(a)
 	if prev, ok := r.l4Owner[protocol+" "+addr]; ok && prev != cluster {
@@ -545,6 +555,7 @@ func (r *renderer) l4Frontend(parent *hclwrite.Body, protocol, cluster string, a
 	}
 }
 
+// topFrontends writes the routes that belong to no declared cluster.
 func (r *renderer) topFrontends() {
 	for _, p := range []string{"http", "https"} {
 		m := r.s.HTTPFrontends
@@ -565,6 +576,7 @@ func (r *renderer) topFrontends() {
 	}
 }
 
+// certificates writes every certificate, by address then fingerprint.
 func (r *renderer) certificates() {
 	for _, addr := range sortedKeys(r.s.Certificates) {
 		certs := r.s.Certificates[addr]
@@ -592,6 +604,7 @@ func (r *renderer) certificateLabel(names []string, fp string) string {
 	return label
 }
 
+// certificate writes one certificate block and its files.
 func (r *renderer) certificate(addr, fp string, c *sozupb.CertificateAndKey) {
 	norm := state.Normalize(c)
 	label := r.certificateLabel(norm.GetNames(), fp)
@@ -721,15 +734,13 @@ func (r *renderer) fields(b *hclwrite.Body, m, def protoreflect.Message, skip ma
 	}
 }
 
-// allFields writes every set field of m (repeated blocks such as headers,
-// whose fields are all required).
+// allFields writes every set field of m, defaults included: the elements
+// of repeated blocks (headers), whose fields are all required.
 func (r *renderer) allFields(b *hclwrite.Body, m protoreflect.Message, what string) {
-	empty := m.New()
-	r.fields(b, m, empty, nil, nil, what)
-	// Required fields equal to their zero value are not set in empty, so
-	// fields wrote them; nothing else to do.
+	r.fields(b, m, m.New(), nil, nil, what)
 }
 
+// valueEqual compares two values of field fd.
 func valueEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
 	switch {
 	case fd.IsList():
@@ -761,6 +772,7 @@ func valueEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
 	return scalarEqual(fd, a, b)
 }
 
+// scalarEqual compares two values of one element of field fd.
 func scalarEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
 	if fd.Kind() == protoreflect.MessageKind {
 		return proto.Equal(a.Message().Interface(), b.Message().Interface())
@@ -803,6 +815,7 @@ func (r *renderer) value(fd protoreflect.FieldDescriptor, v protoreflect.Value, 
 	return r.scalar(fd, v, what)
 }
 
+// scalar converts one value (a field or a list element) for value.
 func (r *renderer) scalar(fd protoreflect.FieldDescriptor, v protoreflect.Value, what string) (cty.Value, bool) {
 	switch fd.Kind() {
 	case protoreflect.StringKind:
