@@ -39,12 +39,16 @@ func addr(t testing.TB, s string) *sozupb.SocketAddress {
 
 // roundTrip writes s as HCL into a new directory, loads it back and checks
 // the import contract: no error, a desired state Equal to s, and a plan
-// against s with no change. It returns the output and the directory.
+// against s with no change; main.hcl must also be what fmt writes. It
+// returns the output and the directory.
 func roundTrip(t testing.TB, s *state.State) (*Output, string) {
 	t.Helper()
 	out, err := Render(s)
 	if err != nil {
 		t.Fatalf("Render: %v", err)
+	}
+	if formatted, diags := config.Format(out.Files[0].Data, MainFile); diags.HasErrors() || string(formatted) != string(out.Files[0].Data) {
+		t.Fatalf("main.hcl is not in canonical form (fmt would change it):\n%s\n%s", diagText(diags), out.Files[0].Data)
 	}
 	dir := t.TempDir()
 	if err := out.Write(dir, false); err != nil {
