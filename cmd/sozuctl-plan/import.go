@@ -24,6 +24,7 @@ type importOptions struct {
 	fromTOML string
 	out      string
 	force    bool
+	liveRead string
 }
 
 const importLong = `Write HCL that reproduces an existing Sōzu configuration, such that "plan"
@@ -34,7 +35,9 @@ against the same source shows no changes. The source is one of:
                      to the file's directory);
   --state FILE       a Sōzu state file (sozu state save, save_state);
   --socket PATH      the live proxy (or $SOZU_SOCKET), read by asking it to
-                     save its state into --checkpoint-dir.
+                     save its state into --checkpoint-dir (--live-read
+                     queries reads it through list and query requests
+                     instead, with the gaps that has, stated as warnings).
 
 -o DIR receives main.hcl and, under certs/, one file per certificate, chain
 element and private key (keys with mode 0600, never printed). Existing files
@@ -76,12 +79,16 @@ func newImportCommand(g *globalOptions) *cobra.Command {
 			if sources == 0 && g.Socket == "" {
 				return usageErrorf(cmd, "import needs a source: --from-toml FILE, --state FILE or --socket PATH")
 			}
+			if err := checkLiveRead(cmd, o.liveRead); err != nil {
+				return err
+			}
 			return o.run(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&o.fromTOML, "from-toml", "", "read Sōzu's config.toml `FILE`")
 	cmd.Flags().StringVarP(&o.out, "out", "o", "", "write the HCL into `DIR` (created when missing)")
 	cmd.Flags().BoolVar(&o.force, "force", false, "overwrite files that exist in DIR")
+	cmd.Flags().StringVar(&o.liveRead, "live-read", liveReadSaveState, "how to read the live proxy: save-state or queries")
 	return cmd
 }
 
@@ -108,7 +115,7 @@ func (o *importOptions) run(ctx context.Context) error {
 		}
 		what = g.State
 	default:
-		src, err = readLiveState(ctx, g)
+		src, warns, err = readLiveState(ctx, g, o.liveRead)
 		if err != nil {
 			return err
 		}
@@ -174,21 +181,38 @@ func (o *importOptions) check(src *state.State) {
 	fmt.Fprintf(g.Stdout, "A plan of %s against the source shows no changes.\n", o.out)
 }
 
-// readLiveState reads the live proxy at --socket (or $SOZU_SOCKET) through
-// save_state into the checkpoint directory.
-func readLiveState(ctx context.Context, g *globalOptions) (*state.State, error) {
+// checkLiveRead checks the value of --live-read.
+func checkLiveRead(cmd *cobra.Command, mode string) error {
+	switch mode {
+	case liveReadSaveState, liveReadQueries:
+		return nil
+	}
+	return usageErrorf(cmd, "invalid --live-read %q (use save-state or queries)", mode)
+}
+
+// readLiveState reads the live proxy at --socket (or $SOZU_SOCKET): through
+// save_state into the checkpoint directory, or with --live-read queries
+// through list and query requests, whose gaps come back as notes.
+func readLiveState(ctx context.Context, g *globalOptions, mode string) (*state.State, []string, error) {
 	c, err := sozu.Dial(ctx, g.Socket, sozu.WithTimeout(g.Timeout))
 	if err != nil {
-		return nil, fmt.Errorf("reading the live configuration: %w", err)
+		return nil, nil, fmt.Errorf("reading the live configuration: %w", err)
 	}
 	defer c.Close()
+	if mode == liveReadQueries {
+		st, notes, err := live.ReadQueries(ctx, c)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading the live configuration from %s: %w", g.Socket, err)
+		}
+		return st, notes, nil
+	}
 	dir, err := checkpointDir(g, g.Socket)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	st, err := live.ReadSaveState(ctx, c, dir)
 	if err != nil {
-		return nil, fmt.Errorf("reading the live configuration from %s: %w", g.Socket, err)
+		return nil, nil, fmt.Errorf("reading the live configuration from %s: %w", g.Socket, err)
 	}
-	return st, nil
+	return st, nil, nil
 }

@@ -129,8 +129,11 @@ func writeFileMode(path string, data []byte, mode os.FileMode) error {
 }
 
 // readBase reads the base of state list and show: --state, else the live
-// proxy.
-func readBase(ctx context.Context, cmd *cobra.Command, g *globalOptions) (*state.State, error) {
+// proxy (read as --live-read says; its notes go to stderr).
+func readBase(ctx context.Context, cmd *cobra.Command, g *globalOptions, liveRead string) (*state.State, error) {
+	if err := checkLiveRead(cmd, liveRead); err != nil {
+		return nil, err
+	}
 	switch {
 	case g.State != "":
 		st, err := statefile.Read(g.State)
@@ -139,7 +142,11 @@ func readBase(ctx context.Context, cmd *cobra.Command, g *globalOptions) (*state
 		}
 		return st, nil
 	case g.Socket != "":
-		return readLiveState(ctx, g)
+		st, notes, err := readLiveState(ctx, g, liveRead)
+		for _, n := range notes {
+			fmt.Fprintf(g.Stderr, "Warning: %s\n", n)
+		}
+		return st, err
 	}
 	return nil, usageErrorf(cmd, "%s needs --state FILE or --socket PATH (or $SOZU_SOCKET)", cmd.CommandPath())
 }
@@ -162,7 +169,8 @@ func addressedObjects(st *state.State) []addressed {
 }
 
 func newStateListCommand(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	var liveRead string
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the objects of the base by plan address",
 		Long: `Print one line per object of the base (--state FILE, else the live proxy),
@@ -174,7 +182,7 @@ its plan address, in address order. --format json prints a JSON array of
 			if err := g.requireFormat(cmd, formatHuman, formatJSON); err != nil {
 				return err
 			}
-			st, err := readBase(cmd.Context(), cmd, g)
+			st, err := readBase(cmd.Context(), cmd, g, liveRead)
 			if err != nil {
 				return err
 			}
@@ -197,10 +205,13 @@ its plan address, in address order. --format json prints a JSON array of
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&liveRead, "live-read", liveReadSaveState, "how to read the live proxy: save-state or queries")
+	return cmd
 }
 
 func newStateShowCommand(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	var liveRead string
+	cmd := &cobra.Command{
 		Use:   "show ADDRESS",
 		Short: "Show one object of the base",
 		Long: `Print the object of the base (--state FILE, else the live proxy) at the plan
@@ -212,7 +223,7 @@ address ADDRESS, as "state list" names it, with every field Sōzu records
 			if err := g.requireFormat(cmd, formatHuman, formatJSON); err != nil {
 				return err
 			}
-			st, err := readBase(cmd.Context(), cmd, g)
+			st, err := readBase(cmd.Context(), cmd, g, liveRead)
 			if err != nil {
 				return err
 			}
@@ -233,6 +244,8 @@ address ADDRESS, as "state list" names it, with every field Sōzu records
 			return fmt.Errorf("no object at %s in the base (state list names them)", args[0])
 		},
 	}
+	cmd.Flags().StringVar(&liveRead, "live-read", liveReadSaveState, "how to read the live proxy: save-state or queries")
+	return cmd
 }
 
 // objectDocument is msg as a JSON object with proto field names, enums by
