@@ -1,6 +1,7 @@
 package applier
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -270,6 +271,11 @@ func (r *runner) run(ctx context.Context, makePlan PlanFunc, res *Result) (*Resu
 		return nil, err
 	}
 
+	// The state the plan leads to is only needed to verify a run that
+	// went through; it is built on the other core while the requests go
+	// out (it only reads base and the requests).
+	expected := expectedState(base, p.Requests)
+
 	// Requests run to their answer even when ctx ends: an interrupt stops
 	// the run after the request in flight, and the rollback must run.
 	work := context.WithoutCancel(ctx)
@@ -287,7 +293,29 @@ func (r *runner) run(ctx context.Context, makePlan PlanFunc, res *Result) (*Resu
 	if res.Stopped != nil {
 		return r.recover(work, res, ck)
 	}
-	return r.verify(work, res, base)
+	return r.verify(work, res, expected)
+}
+
+// expectedState starts building base with every request applied, in its
+// own goroutine, and returns a function that waits for it. A request the
+// base rejects is one Sōzu rejected too: the verification shows the
+// difference.
+func expectedState(base *state.State, reqs []*sozupb.Request) func() *state.State {
+	ch := make(chan *state.State, 1)
+	go func() {
+		s := base.Clone()
+		for _, req := range reqs {
+			_ = s.Apply(req)
+		}
+		ch <- s
+	}()
+	var s *state.State
+	return func() *state.State {
+		if s == nil {
+			s = <-ch
+		}
+		return s
+	}
 }
 
 func phaseOf(rollback bool) string {
@@ -492,7 +520,7 @@ func (r *runner) loadState(ctx context.Context, path, phase string, out *[]Reque
 func (r *runner) sendBulk(ctx context.Context, p *planner.Plan, res *Result) *Stop {
 	path := r.checkpointPath(time.Now(), "bulk.state")
 	res.Bulk.File = path
-	if err := statefile.WriteRequests(path, p.Requests); err != nil {
+	if err := writeBulkFile(path, p.Requests); err != nil {
 		return &Stop{Reason: "error", Request: RequestResult{Verb: "load_state", Address: path}, Err: fmt.Errorf("writing the bulk file: %w", err)}
 	}
 	defer os.Remove(path)
@@ -501,6 +529,51 @@ func (r *runner) sendBulk(ctx context.Context, p *planner.Plan, res *Result) *St
 	res.Bulk.Message = q.Message
 	if err != nil {
 		return &Stop{Reason: reasonOf(err), Request: q, Err: err}
+	}
+	return nil
+}
+
+// writeBulkFile writes reqs to a new file at path (mode 0600, refused when
+// the path exists) in Sōzu's state-file format, with the ids save_state
+// gives ("SAVE-0", ...). The two halves are encoded on both cores; a
+// record of MaxRecordSize bytes or more is refused before anything is
+// written. The file is not synced: it lives only until load_state has read
+// it, and after a crash the journal shows the load_state as unknown
+// whatever the file holds.
+func writeBulkFile(path string, reqs []*sozupb.Request) error {
+	recs := statefile.Records(reqs)
+	half := len(recs) / 2
+	var second bytes.Buffer
+	secondErr := make(chan error, 1)
+	go func() { secondErr <- statefile.Encode(&second, recs[half:]) }()
+	var first bytes.Buffer
+	err := statefile.Encode(&first, recs[:half])
+	if err2 := <-secondErr; err == nil && err2 != nil {
+		var re *statefile.RecordError
+		if errors.As(err2, &re) {
+			// Number the record within the whole file.
+			re.Index += half
+			re.Offset += int64(first.Len())
+		}
+		err = err2
+	}
+	if err != nil {
+		return fmt.Errorf("the bulk file: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, statefile.FileMode)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(first.Bytes())
+	if err == nil {
+		_, err = f.Write(second.Bytes())
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return err
 	}
 	return nil
 }
@@ -521,16 +594,10 @@ func (r *runner) finish(res *Result, outcome Outcome, code int) (*Result, error)
 // verify checks a run whose requests were all answered OK: an
 // after-checkpoint, the live state against the base with the plan applied,
 // and the cluster hashes of the workers against the main process's.
-func (r *runner) verify(ctx context.Context, res *Result, base *state.State) (*Result, error) {
+func (r *runner) verify(ctx context.Context, res *Result, expectedState func() *state.State) (*Result, error) {
 	p := res.Plan
 	if res.Bulk != nil {
 		res.Applied = len(p.Requests)
-	}
-	expected := base.Clone()
-	for _, req := range p.Requests {
-		// A request the base rejects is one Sōzu rejected too: the
-		// comparison below shows the difference.
-		_ = expected.Apply(req)
 	}
 	v := &Verification{Unseen: UnseenByHashes}
 	res.Verification = v
@@ -543,11 +610,15 @@ func (r *runner) verify(ctx context.Context, res *Result, base *state.State) (*R
 	if err != nil {
 		v.Differences = []string{"the live state could not be read: " + err.Error()}
 	} else {
+		expected := expectedState()
 		v.StateMatches = after.Equal(expected)
 		if !v.StateMatches {
-			v.Differences = differences(after, expected, "the plan")
+			// One plan from the live state to the expected one names both
+			// the differences and, for a bulk load, what did not arrive.
+			diff, err := planner.Compute(after, expected, planner.Options{})
+			v.Differences = describeChanges(diff, err, "the plan")
 			if res.Bulk != nil {
-				res.Bulk.Missing = missing(after, expected)
+				res.Bulk.Missing = missingFrom(diff, err)
 			}
 		}
 	}
@@ -572,6 +643,12 @@ func okWord(ok bool) string {
 // order.
 func differences(from, to *state.State, what string) []string {
 	p, err := planner.Compute(from, to, planner.Options{})
+	return describeChanges(p, err, what)
+}
+
+// describeChanges is differences for a plan already computed (err is the
+// planner's).
+func describeChanges(p *planner.Plan, err error, what string) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
@@ -615,10 +692,10 @@ func joinComma(s []string) string {
 	return out
 }
 
-// missing lists the addresses of objects of expected that got lost: not in
-// got at all, or with other values.
-func missing(got, expected *state.State) []string {
-	p, err := planner.Compute(got, expected, planner.Options{})
+// missingFrom lists, from the plan from the live state to the expected one
+// (err is the planner's), the addresses of expected objects that got lost:
+// not in the live state at all, or with other values.
+func missingFrom(p *planner.Plan, err error) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sozuctl-plan/sozuctl-plan/planner"
 	"github.com/sozuctl-plan/sozuctl-plan/sim"
+	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
 
 func TestBulk(t *testing.T) {
@@ -44,9 +45,15 @@ func TestBulk(t *testing.T) {
 	}
 }
 
-// missing names every planned object that did not arrive, or arrived
+// missing is missingFrom of the plan from got to expected.
+func missing(got, expected *state.State) []string {
+	p, err := planner.Compute(got, expected, planner.Options{})
+	return missingFrom(p, err)
+}
+
+// missingFrom names every planned object that did not arrive, or arrived
 // changed, and nothing the proxy has besides.
-func TestMissing(t *testing.T) {
+func TestMissingFrom(t *testing.T) {
 	expected := site(t, 3, 2)
 	got := site(t, 2, 2)
 	mustApply(t, got, clusterReq("extra"))
