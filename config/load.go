@@ -601,6 +601,7 @@ func (ld *loader) run(files []*hcl.File) {
 
 	objects := blocksOf(objectPassSchema)
 	raw = nil
+	ld.presize(objects)
 	clusterVals := map[string]cty.Value{}
 	for _, blk := range objects {
 		if blk.Type == blockCluster {
@@ -630,6 +631,39 @@ func (ld *loader) run(files []*hcl.File) {
 	}
 	ld.checkCoverage()
 	ld.build()
+}
+
+// presize gives the maps of declared objects and routes room for the
+// objects that blocks declare (a cluster and its nested blocks), so that a
+// large configuration does not grow them step by step.
+func (ld *loader) presize(blocks hcl.Blocks) {
+	n, routes := 0, 0
+	for _, blk := range blocks {
+		n++
+		var nested []*hclsyntax.Block
+		switch b := blk.Body.(type) {
+		case *hclsyntax.Body:
+			nested = b.Blocks
+		case *boundBody:
+			nested = b.body.Blocks
+		}
+		n += len(nested)
+		for _, nb := range nested {
+			if nb.Type == blockHTTPFront || nb.Type == blockHTTPSFront {
+				routes++
+			}
+		}
+	}
+	if n <= 1024 {
+		return
+	}
+	objs := make(map[ObjectID]*Object, len(ld.cfg.Objects)+n)
+	for k, v := range ld.cfg.Objects {
+		objs[k] = v
+	}
+	ld.cfg.Objects = objs
+	ld.httpRoutes = make(map[string]*Object, routes)
+	ld.clusters = make(map[string]*clusterDecl, len(blocks))
 }
 
 // checkDynamicScope reports the top-level dynamic blocks whose for_each or

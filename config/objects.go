@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -625,7 +626,7 @@ func (ld *loader) decodeHTTPFrontend(blk *hcl.Block, https bool, cd *clusterDecl
 	}
 	key := state.RouteKey(msg)
 	obj.ID = ObjectID{Kind: kind, Key: key}
-	obj.Address = prefix + blk.Type + fmt.Sprintf("[%q]", key)
+	obj.Address = prefix + blk.Type + "[" + strconv.Quote(key) + "]"
 	routes := ld.httpRoutes
 	if https {
 		routes = ld.httpsRoutes
