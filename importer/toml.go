@@ -283,31 +283,53 @@ type tomlBuilder struct {
 	clusterReqs []*sozupb.Request
 }
 
+// TOMLOptions tune FromTOMLWith.
+type TOMLOptions struct {
+	// FilesDir is the directory that relative certificate, key, chain and
+	// answer paths are read from. Sōzu reads them from its own working
+	// directory; empty means the directory of the TOML file.
+	FilesDir string
+}
+
 // FromTOML reads Sōzu's config.toml at path and returns the configuration
 // state Sōzu 2.1.0's main process holds right after booting from it
 // (Config::load_from_path then generate_config_messages, command/src/
 // config.rs:3434-3558), with warnings for what Sōzu would log and skip.
 //
 // Certificate, key, chain and answer files named by relative paths are read
-// relative to the directory of path (Sōzu reads them from its own working
-// directory). Errors carry the file, and the line and column where the TOML
-// decoder gives them (*TOMLError).
+// relative to the directory of path (see FromTOMLWith). Errors carry the
+// file, and the line (and column, for syntax and type errors) at fault
+// (*TOMLError).
 func FromTOML(path string) (*state.State, []string, error) {
+	return FromTOMLWith(path, TOMLOptions{})
+}
+
+// FromTOMLWith is FromTOML with options.
+func FromTOMLWith(path string, opts TOMLOptions) (*state.State, []string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the Sōzu configuration: %w", err)
 	}
-	return parseTOML(path, data)
+	return parseTOMLIn(path, data, opts.FilesDir)
 }
 
 func parseTOML(path string, data []byte) (*state.State, []string, error) {
+	return parseTOMLIn(path, data, "")
+}
+
+// parseTOMLIn reads data, the text of the TOML file at path, with relative
+// file paths read from dir (the file's directory when empty).
+func parseTOMLIn(path string, data []byte, dir string) (*state.State, []string, error) {
+	if dir == "" {
+		dir = filepath.Dir(path)
+	}
 	var f tomlFile
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return nil, nil, tomlError(path, err)
 	}
 	b := &tomlBuilder{
-		path: path, data: data, dir: filepath.Dir(path), file: &f,
+		path: path, data: data, dir: dir, file: &f,
 		known: map[string]string{}, expectProxy: map[string]bool{},
 	}
 	if err := b.listeners(); err != nil {

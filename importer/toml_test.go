@@ -491,3 +491,19 @@ func TestTOMLLines(t *testing.T) {
 		t.Errorf("a missing certificate file: %v, want an error wrapping ErrNotExist", err)
 	}
 }
+
+// TestFromTOMLFilesDir reads relative paths from another directory, as
+// Sōzu does from its working directory.
+func TestFromTOMLFilesDir(t *testing.T) {
+	p := tomlDir(t, "[clusters.a]\nprotocol = \"http\"\nfrontends = [{ address = \"0.0.0.0:443\", hostname = \"api.example.com\", certificate = \"api.pem\", key = \"api.key\" }]\nbackends = []\n")
+	if _, _, err := FromTOML(p); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("without FilesDir: %v, want a missing file", err)
+	}
+	s, _, err := FromTOMLWith(p, TOMLOptions{FilesDir: filepath.Join(filepath.Dir(p), "certs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Certificates["0.0.0.0:443"]) != 1 {
+		t.Errorf("certificates: %s", objectsText(s))
+	}
+}

@@ -22,6 +22,7 @@ func init() { registerCommand(newImportCommand) }
 type importOptions struct {
 	global   *globalOptions
 	fromTOML string
+	filesDir string
 	out      string
 	force    bool
 	liveRead string
@@ -32,7 +33,8 @@ against the same source shows no changes. The source is one of:
 
   --from-toml FILE   Sōzu's own config.toml: the state Sōzu builds from it at
                      boot (certificate, key and answer files are read relative
-                     to the file's directory);
+                     to the file's directory, or to --files-dir: give Sōzu's
+                     working directory when its paths are relative to it);
   --state FILE       a Sōzu state file (sozu state save, save_state);
   --socket PATH      the live proxy (or $SOZU_SOCKET), read by asking it to
                      save its state into --checkpoint-dir (--live-read
@@ -82,10 +84,14 @@ func newImportCommand(g *globalOptions) *cobra.Command {
 			if err := checkLiveRead(cmd, o.liveRead); err != nil {
 				return err
 			}
+			if o.filesDir != "" && o.fromTOML == "" {
+				return usageErrorf(cmd, "--files-dir only applies to --from-toml")
+			}
 			return o.run(cmd.Context())
 		},
 	}
 	cmd.Flags().StringVar(&o.fromTOML, "from-toml", "", "read Sōzu's config.toml `FILE`")
+	cmd.Flags().StringVar(&o.filesDir, "files-dir", "", "with --from-toml: read relative certificate, key and answer paths from `DIR` (Sōzu's working directory; default: the TOML file's directory)")
 	cmd.Flags().StringVarP(&o.out, "out", "o", "", "write the HCL into `DIR` (created when missing)")
 	cmd.Flags().BoolVar(&o.force, "force", false, "overwrite files that exist in DIR")
 	cmd.Flags().StringVar(&o.liveRead, "live-read", liveReadSaveState, "how to read the live proxy: save-state or queries")
@@ -103,7 +109,7 @@ func (o *importOptions) run(ctx context.Context) error {
 	)
 	switch {
 	case o.fromTOML != "":
-		src, warns, err = importer.FromTOML(o.fromTOML)
+		src, warns, err = importer.FromTOMLWith(o.fromTOML, importer.TOMLOptions{FilesDir: o.filesDir})
 		if err != nil {
 			return err
 		}
