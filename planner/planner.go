@@ -65,7 +65,8 @@ type builder struct {
 
 // Compute computes the plan that turns base into desired within the scope
 // of opts. A nil state is an empty one. Compute has no side effect; the
-// only errors are invalid options (*OptionError) and certificates the plan
+// only errors are invalid options (*OptionError), --target and --replace
+// addresses that name no object (*AddressError) and certificates the plan
 // would send that Sōzu would refuse or half-apply (*CertificateError, all
 // of them, joined).
 //
@@ -80,6 +81,9 @@ func Compute(base, desired *state.State, opts Options) (*Plan, error) {
 	}
 	sc, err := newScope(opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkAddresses(base, desired, opts); err != nil {
 		return nil, err
 	}
 	want := desired

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -159,4 +160,58 @@ func merge(base, desired *state.State, keepBase, takeDesired func(state.Object) 
 		}
 	}
 	return out
+}
+
+// AddressError is a --target or --replace address that names no object of
+// the base or of the configuration (a typo, most often). Planning with it
+// would silently do something else than asked, so it is an error.
+type AddressError struct {
+	Flag    string // "--target" or "--replace"
+	Address string
+}
+
+// Error says which flag and address name nothing.
+func (e *AddressError) Error() string {
+	return fmt.Sprintf("planner: %s %s names no object of the base or the configuration", e.Flag, e.Address)
+}
+
+// checkAddresses returns an *AddressError for every target that matches no
+// object address (itself or nested under it) and every replace address that
+// is no object's address, in base or desired, joined.
+func checkAddresses(base, desired *state.State, opts Options) error {
+	if len(opts.Targets) == 0 && len(opts.Replace) == 0 {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, s := range []*state.State{base, desired} {
+		for _, o := range s.Objects() {
+			addr := ""
+			if opts.Namer != nil {
+				addr = opts.Namer(o.Kind, o.Key)
+			}
+			if addr == "" {
+				addr = DerivedAddress(o.Kind, o.Key, o.Message)
+			}
+			known[addr] = true
+		}
+	}
+	var errs []error
+	for _, t := range opts.Targets {
+		hit := known[t]
+		for a := range known {
+			if hit {
+				break
+			}
+			hit = addressMatches(t, a)
+		}
+		if !hit {
+			errs = append(errs, &AddressError{"--target", t})
+		}
+	}
+	for _, r := range opts.Replace {
+		if !known[r] {
+			errs = append(errs, &AddressError{"--replace", r})
+		}
+	}
+	return errors.Join(errs...)
 }

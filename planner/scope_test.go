@@ -138,12 +138,70 @@ func TestScopeTargetsReplaceDestroy(t *testing.T) {
 		},
 		aim: []proto.Message{tls13Listener(h443), tcert(t, "certA", "a.example.com").on(h443)},
 	}, {
-		name:    "replace of an unknown address warns",
+		name:    "replace of an object being created warns",
 		base:    web,
-		desired: web,
-		opts:    Options{Replace: []string{"cluster.nope"}},
-		warning: "--replace cluster.nope",
+		desired: cat(web, []proto.Message{cluster("api")}),
+		opts:    Options{Replace: []string{"cluster.api"}},
+		want:    []string{"add_cluster api"},
+		warning: "--replace cluster.api names no object present in both",
 	}})
+}
+
+// TestAddressErrors: a --target or --replace address that names no object
+// of the base or the configuration is an error (a typo would otherwise plan
+// nothing, or everything but what was meant), one *AddressError per address.
+func TestAddressErrors(t *testing.T) {
+	base := mk(t, httpL(h80, true), cluster("web"), backend("web", "w1", "10.0.1.1:80", 100))
+	desired := mk(t, httpL(h80, true), cluster("web"), backend("web", "w1", "10.0.1.1:80", 5), cluster("api"))
+	for _, tc := range []struct {
+		name string
+		opts Options
+		bad  []string // "flag address" of each expected error; none: accepted
+	}{
+		{"target of a base object", Options{Targets: []string{"cluster.web"}}, nil},
+		{"target of a configuration object", Options{Targets: []string{"cluster.api"}}, nil},
+		{"target of a nested object", Options{Targets: []string{"cluster.web.backend.w1"}}, nil},
+		{"target of a listener", Options{Targets: []string{`listener.http["0.0.0.0:80"]`}}, nil},
+		{"unknown target", Options{Targets: []string{"cluster.nope"}}, []string{"--target cluster.nope"}},
+		{"prefix that is not a parent", Options{Targets: []string{"cluster.we"}}, []string{"--target cluster.we"}},
+		{"replace of an object", Options{Replace: []string{"cluster.web.backend.w1"}}, nil},
+		{"replace of a parent address is not a replace", Options{Replace: []string{"cluster"}}, []string{"--replace cluster"}},
+		{"unknown replace", Options{Replace: []string{"cluster.nope"}}, []string{"--replace cluster.nope"}},
+		{"every bad address is named", Options{Targets: []string{"a", "cluster.web"}, Replace: []string{"b"}},
+			[]string{"--target a", "--replace b"}},
+		{"the namer's addresses count", Options{Targets: []string{"custom.web"},
+			Namer: func(k state.Kind, key string) string {
+				if k == state.KindCluster && key == "web" {
+					return "custom.web"
+				}
+				return ""
+			}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Compute(base, desired, tc.opts)
+			if len(tc.bad) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || p != nil {
+				t.Fatalf("plan %v, err %v: want an error", p, err)
+			}
+			var ae *AddressError
+			if !errors.As(err, &ae) {
+				t.Fatalf("%v is not an *AddressError", err)
+			}
+			for _, b := range tc.bad {
+				if !strings.Contains(err.Error(), b+" names no object") {
+					t.Errorf("%q does not say %q names no object", err, b)
+				}
+			}
+			if n := strings.Count(err.Error(), "names no object"); n != len(tc.bad) {
+				t.Errorf("%d addresses named in %q, want %d", n, err, len(tc.bad))
+			}
+		})
+	}
 }
 
 func TestMassRemoval(t *testing.T) {

@@ -20,8 +20,8 @@ func TestWarnings(t *testing.T) {
 	}{
 		{"removing a path_equals route", []proto.Message{httpL(h80, true), exact}, []proto.Message{httpL(h80, true)}, Options{},
 			"cannot remove a path_equals route"},
-		{"a target that matches nothing", []proto.Message{cluster("a")}, []proto.Message{cluster("a"), cluster("b")},
-			Options{Targets: []string{"cluster.zzz"}}, "--target cluster.zzz matches no change"},
+		{"a target of an unchanged object", []proto.Message{cluster("a")}, []proto.Message{cluster("a"), cluster("b")},
+			Options{Targets: []string{"cluster.a"}}, "--target cluster.a matches no change"},
 		{"a listener removed under frontends out of scope", legacy, []proto.Message{},
 			Options{IgnoreClusters: []string{"legacy-*"}}, "1 frontends out of the plan's scope stay"},
 		{"an empty configuration", []proto.Message{cluster("a")}, nil, Options{}, "configuration is empty"},
