@@ -601,6 +601,14 @@ func (r *runner) verify(ctx context.Context, res *Result, expectedState func() *
 	}
 	v := &Verification{Unseen: UnseenByHashes}
 	res.Verification = v
+	// The workers' hashes are asked for on a connection of their own
+	// while the after-checkpoint is saved and read: both only read, and
+	// every request of the run has been answered.
+	hashes := make(chan func(), 1)
+	go func() {
+		workers, mismatches, err := r.compareHashesOwnConn(ctx)
+		hashes <- func() { v.Workers, v.HashMismatches, v.HashError = workers, mismatches, err }
+	}()
 	res.AfterCheckpoint = r.checkpointPath(time.Now(), "after.state")
 	after, err := r.saveCheckpoint(ctx, res.AfterCheckpoint)
 	if err != nil {
@@ -622,7 +630,7 @@ func (r *runner) verify(ctx context.Context, res *Result, expectedState func() *
 			}
 		}
 	}
-	v.Workers, v.HashMismatches, v.HashError = r.compareHashes(ctx)
+	(<-hashes)()
 	r.emit(Event{Type: EventVerify, Differences: append(append([]string(nil), v.Differences...), v.HashMismatches...),
 		Status: okWord(v.OK()), Message: UnseenByHashes})
 	if v.OK() {
@@ -709,16 +717,22 @@ func missingFrom(p *planner.Plan, err error) []string {
 	return out
 }
 
+// compareHashesOwnConn is compareHashes on a connection of its own, closed
+// afterwards.
+func (r *runner) compareHashesOwnConn(ctx context.Context) (workers, mismatches []string, err error) {
+	c, err := sozu.Dial(ctx, r.opts.Socket, sozu.WithTimeout(r.opts.Timeout))
+	if err != nil {
+		return nil, nil, fmt.Errorf("connecting to Sōzu: %w", err)
+	}
+	defer c.Close()
+	return compareHashes(ctx, c)
+}
+
 // compareHashes asks for the workers and every process's cluster hashes,
 // and lists what differs from the main process's.
-func (r *runner) compareHashes(ctx context.Context) (workers, mismatches []string, err error) {
-	c, err := r.conn(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
+func compareHashes(ctx context.Context, c *sozu.Client) (workers, mismatches []string, err error) {
 	resp, err := c.Send(ctx, &sozupb.Request{RequestType: &sozupb.Request_ListWorkers{ListWorkers: &sozupb.ListWorkers{}}}, nil)
 	if err != nil {
-		r.dropIfBroken(err)
 		return nil, nil, fmt.Errorf("list_workers: %w", err)
 	}
 	for _, w := range resp.GetContent().GetWorkers().GetVec() {
@@ -730,7 +744,6 @@ func (r *runner) compareHashes(ctx context.Context) (workers, mismatches []strin
 	}
 	resp, err = c.Send(ctx, &sozupb.Request{RequestType: &sozupb.Request_QueryClustersHashes{QueryClustersHashes: &sozupb.QueryClustersHashes{}}}, nil)
 	if err != nil {
-		r.dropIfBroken(err)
 		return workers, nil, fmt.Errorf("query_clusters_hashes: %w", err)
 	}
 	return workers, compareHashMaps(workers, resp.GetContent().GetWorkerResponses().GetMap()), nil
