@@ -3,6 +3,8 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 )
 
@@ -165,4 +167,60 @@ cluster "z" {
 	if n := loadBothWays(t, dirs[0], Options{Environ: []string{}}); n < 1000 {
 		t.Errorf("the generated configuration gives %d bytes of requests", n)
 	}
+}
+
+// TestDynamicOverListenersAndClusters checks what the order of the passes
+// allows: a dynamic cluster block iterating over a local built from
+// listeners, and dynamic top-level frontends and certificates iterating
+// over clusters.
+func TestDynamicOverListenersAndClusters(t *testing.T) {
+	dir := writeConfig(t, map[string]string{"main.hcl": `
+listener "tcp" "a" {
+  address = "0.0.0.0:5432"
+}
+listener "tcp" "b" {
+  address = "0.0.0.0:5433"
+}
+listener "http" "p" {
+  address = "0.0.0.0:80"
+}
+locals {
+  tcp_addrs = { for name, l in listener.tcp : name => l.address }
+  ids       = [for c in cluster : c.cluster_id]
+}
+dynamic "cluster" {
+  for_each = local.tcp_addrs
+  labels   = ["db-${cluster.key}"]
+  content {
+    tcp_frontend {
+      address = cluster.value
+    }
+  }
+}
+dynamic "http_frontend" {
+  for_each = toset(local.ids)
+  content {
+    listener    = listener.http.p
+    hostname    = "${http_frontend.value}.example.com"
+    path_prefix = "/"
+  }
+}
+`})
+	cfg := mustLoad(t, dir, Options{})
+	var addrs []string
+	for _, o := range cfg.Objects {
+		addrs = append(addrs, o.Address)
+	}
+	sort.Strings(addrs)
+	want := []string{
+		"cluster.db-a", `cluster.db-a.tcp_frontend["0.0.0.0:5432"]`,
+		"cluster.db-b", `cluster.db-b.tcp_frontend["0.0.0.0:5433"]`,
+		`http_frontend["0.0.0.0:80;db-a.example.com;P/"]`,
+		`http_frontend["0.0.0.0:80;db-b.example.com;P/"]`,
+		"listener.http.p", "listener.tcp.a", "listener.tcp.b",
+	}
+	if strings.Join(addrs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("objects:\n%s\nwant:\n%s", strings.Join(addrs, "\n"), strings.Join(want, "\n"))
+	}
+	loadBothWays(t, dir, Options{Environ: []string{}})
 }

@@ -58,8 +58,12 @@ var listenerPassSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: blockListener, LabelNames: []string{"protocol", "name"}},
 }}
 
-var objectPassSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+var clusterPassSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: blockCluster, LabelNames: []string{"cluster_id"}},
+}}
+
+// The blocks of the last pass see listener.*, cluster.* and every local.
+var objectPassSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: blockHTTPFront},
 	{Type: blockHTTPSFront},
 	{Type: blockCertificate, LabelNames: []string{"name"}},
@@ -598,30 +602,32 @@ func (ld *loader) run(files []*hcl.File) {
 		ld.decodeListener(blk)
 	}
 	ctx.Variables["listener"] = ld.listenerObjects()
+	// Locals that refer to listeners only are known from here on, so that
+	// dynamic cluster blocks can iterate over them; those that refer to
+	// clusters stay unknown until clusters are named below.
+	ctx.Variables["cluster"] = cty.DynamicVal
+	ld.addAll(locals.evalDeferred())
 
-	objects := blocksOf(objectPassSchema)
-	raw = nil
-	ld.presize(objects)
+	clusters := blocksOf(clusterPassSchema)
+	ld.presize(clusters)
 	clusterVals := map[string]cty.Value{}
-	for _, blk := range objects {
-		if blk.Type == blockCluster {
-			id := blk.Labels[0]
-			clusterVals[id] = cty.ObjectVal(map[string]cty.Value{"cluster_id": cty.StringVal(id)})
-		}
+	for _, blk := range clusters {
+		id := blk.Labels[0]
+		clusterVals[id] = cty.ObjectVal(map[string]cty.Value{"cluster_id": cty.StringVal(id)})
 	}
 	ctx.Variables["cluster"] = cty.ObjectVal(clusterVals)
 	ld.addAll(locals.evalDeferred())
+	// Top-level frontends and certificates, dynamic ones included, come
+	// after the names of clusters, so that they can iterate over clusters
+	// and over locals that refer to them.
+	objects := blocksOf(objectPassSchema)
+	raw = nil
 	// Clusters first, so that top-level frontends can name any of them.
-	for i, blk := range objects {
-		if blk.Type == blockCluster {
-			ld.decodeCluster(blk)
-			objects[i] = nil
-		}
+	for i, blk := range clusters {
+		ld.decodeCluster(blk)
+		clusters[i] = nil
 	}
 	for _, blk := range objects {
-		if blk == nil {
-			continue
-		}
 		switch blk.Type {
 		case blockCertificate:
 			ld.decodeCertificate(blk)
