@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/atomicfile"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
@@ -151,7 +151,7 @@ func Write(path string, s *state.State) error {
 // (a bulk load), with ids "SAVE-0", "SAVE-1", ...; see Write.
 func WriteRequests(path string, reqs []*sozupb.Request) error {
 	var encodeErr error
-	err := writeFileAtomic(path, FileMode, func(w io.Writer) error {
+	err := atomicfile.Write(path, FileMode, func(w io.Writer) error {
 		// Encode writes nothing unless every record is fine.
 		encodeErr = Encode(w, Records(reqs))
 		return encodeErr
@@ -161,48 +161,6 @@ func WriteRequests(path string, reqs []*sozupb.Request) error {
 	}
 	if err != nil {
 		return fmt.Errorf("writing state file: %w", err)
-	}
-	return nil
-}
-
-// writeFileAtomic lets write fill a temporary file next to path, syncs it,
-// and renames it over path, so that readers see the old file or the new one,
-// never a part. The temporary file is removed on any failure.
-func writeFileAtomic(path string, mode os.FileMode, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename itself durable. Some systems cannot sync a directory;
-	// the file is in place either way, so that failure is not reported.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/atomicfile"
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -93,38 +93,10 @@ func statePull(ctx context.Context, g *globalOptions, out string) error {
 	if err != nil {
 		return fmt.Errorf("reading the state Sōzu saved: %w", err)
 	}
-	if err := writeFileMode(out, data, statefile.FileMode); err != nil {
+	if err := atomicfile.WriteBytes(out, data, statefile.FileMode); err != nil {
 		return err
 	}
 	fmt.Fprintf(g.Stdout, "Saved %d objects from %s to %s.\n", st.Len(), g.Socket, out)
-	return nil
-}
-
-// writeFileMode writes data to path atomically (a temporary file in the
-// same directory, renamed) with the given mode.
-func writeFileMode(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	name := tmp.Name()
-	_, werr := tmp.Write(data)
-	if werr == nil {
-		werr = tmp.Chmod(mode)
-	}
-	if werr == nil {
-		werr = tmp.Sync()
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(name, path)
-	}
-	if werr != nil {
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", path, werr)
-	}
 	return nil
 }
 

@@ -23,6 +23,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/sozuctl-plan/sozuctl-plan/internal/atomicfile"
 )
 
 //go:generate go run . -out ../basic/certs -name api -dns api.example.com,www.example.com
@@ -58,10 +60,10 @@ func run(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(*out, *name+".pem"), certPEM, 0o644); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(*out, *name+".pem"), certPEM, 0o644); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(*out, *name+".key"), keyPEM, 0o600)
+	return atomicfile.WriteBytes(filepath.Join(*out, *name+".key"), keyPEM, 0o600)
 }
 
 // selfSigned returns a PEM certificate and PKCS#8 PEM key for names.
@@ -98,28 +100,4 @@ func selfSigned(names []string, notBefore, notAfter time.Time) (certPEM, keyPEM 
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), nil
-}
-
-// writeFile writes data to path through a temporary file and a rename.
-func writeFile(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }
