@@ -25,7 +25,18 @@
 // is the prefix "", which matches every path, as in Sōzu's own loader);
 // listener = listener.<protocol>.<name> for an address on frontends and
 // certificates. Enum values are the proto's value names; Sōzu's config.toml
-// spellings are accepted too (any case, '-' for '_', TLS_V12 for TLS_V1_2).
+// spellings are accepted too (any case, '-' for '_', TLS_V12 for TLS_V1_2,
+// TLSv1 for TLS_V1_0).
+//
+// # Dynamic blocks
+//
+// Dynamic blocks are expanded directly against the schema of the block that
+// holds them, each iteration bound to its iterator; blocks that are not
+// plainly well-formed are left to HCL's ext/dynblock, so that both give the
+// same blocks and diagnostics. Listeners are read first, then clusters,
+// then top-level frontends and certificates: a dynamic listener block
+// cannot iterate over listeners or clusters, nor a dynamic cluster block
+// over clusters, and both are reported as errors.
 //
 // # Defaults
 //
