@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/sozuctl-plan/sozuctl-plan/live"
 	"github.com/sozuctl-plan/sozuctl-plan/planner"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
@@ -274,11 +272,9 @@ func (r *runner) run(ctx context.Context, makePlan PlanFunc, res *Result) (*Resu
 	}
 
 	// The state the plan leads to is only needed to verify a run that
-	// went through. A plan that only creates is first checked object by
-	// object (arrivedAsPlanned), so its state is only built when that check
-	// fails; any other plan's is built on the other core while the requests
-	// go out (it only reads base and the requests).
-	expected := expectedState(base, p.Requests, !createOnly(p))
+	// went through; it is built on the other core while the requests go
+	// out (it only reads base and the requests).
+	expected := expectedState(base, p.Requests)
 
 	// Requests run to their answer even when ctx ends: an interrupt stops
 	// the run after the request in flight, and the rollback must run.
@@ -297,91 +293,29 @@ func (r *runner) run(ctx context.Context, makePlan PlanFunc, res *Result) (*Resu
 	if res.Stopped != nil {
 		return r.recover(work, res, ck)
 	}
-	return r.verify(work, res, base, expected)
+	return r.verify(work, res, expected)
 }
 
 // expectedState starts building base with every request applied, in its
 // own goroutine, and returns a function that waits for it. A request the
 // base rejects is one Sōzu rejected too: the verification shows the
 // difference.
-// With eager unset, the state is only built when first asked for.
-func expectedState(base *state.State, reqs []*sozupb.Request, eager bool) func() *state.State {
-	build := func() *state.State {
+func expectedState(base *state.State, reqs []*sozupb.Request) func() *state.State {
+	ch := make(chan *state.State, 1)
+	go func() {
 		s := base.Clone()
 		for _, req := range reqs {
 			_ = s.Apply(req)
 		}
-		return s
-	}
+		ch <- s
+	}()
 	var s *state.State
-	if !eager {
-		return func() *state.State {
-			if s == nil {
-				s = build()
-			}
-			return s
-		}
-	}
-	ch := make(chan *state.State, 1)
-	go func() { ch <- build() }()
 	return func() *state.State {
 		if s == nil {
 			s = <-ch
 		}
 		return s
 	}
-}
-
-// createOnly reports whether every change of p is a creation.
-func createOnly(p *planner.Plan) bool {
-	for _, c := range p.Changes {
-		if c.Action != planner.Create {
-			return false
-		}
-	}
-	return true
-}
-
-// objectID is an object's identity in a state.
-type objectID struct {
-	kind state.Kind
-	key  string
-}
-
-// arrivedAsPlanned reports whether got holds exactly the objects of base,
-// unchanged, and the objects p creates, with their planned values, found
-// by key; it is how a plan that only creates is verified without building
-// the state it leads to. False means "not shown": p changes more than
-// creations, an object is missing or differs, got holds something else,
-// or keys collide; the caller then compares whole states, which decides
-// and names the differences.
-func arrivedAsPlanned(got, base *state.State, p *planner.Plan) bool {
-	if !createOnly(p) || got.Len() != base.Len()+len(p.Changes) {
-		return false
-	}
-	objs := got.Objects()
-	byID := make(map[objectID]proto.Message, len(objs))
-	for _, o := range objs {
-		byID[objectID{o.Kind, o.Key}] = o.Message
-	}
-	if len(byID) != len(objs) {
-		return false
-	}
-	same := func(id objectID, want proto.Message) bool {
-		m, ok := byID[id]
-		return ok && want != nil && state.EffectiveEqual(m, want)
-	}
-	for _, o := range base.Objects() {
-		if !same(objectID{o.Kind, o.Key}, o.Message) {
-			return false
-		}
-	}
-	for _, c := range p.Changes {
-		if !same(objectID{c.Kind, c.Key}, c.After) {
-			return false
-		}
-	}
-	return true
 }
 
 func phaseOf(rollback bool) string {
@@ -660,7 +594,7 @@ func (r *runner) finish(res *Result, outcome Outcome, code int) (*Result, error)
 // verify checks a run whose requests were all answered OK: an
 // after-checkpoint, the live state against the base with the plan applied,
 // and the cluster hashes of the workers against the main process's.
-func (r *runner) verify(ctx context.Context, res *Result, base *state.State, expectedState func() *state.State) (*Result, error) {
+func (r *runner) verify(ctx context.Context, res *Result, expectedState func() *state.State) (*Result, error) {
 	p := res.Plan
 	if res.Bulk != nil {
 		res.Applied = len(p.Requests)
@@ -684,13 +618,9 @@ func (r *runner) verify(ctx context.Context, res *Result, base *state.State, exp
 	if err != nil {
 		v.Differences = []string{"the live state could not be read: " + err.Error()}
 	} else {
-		v.StateMatches = arrivedAsPlanned(after, base, p)
+		expected := expectedState()
+		v.StateMatches = after.Equal(expected)
 		if !v.StateMatches {
-			expected := expectedState()
-			v.StateMatches = after.Equal(expected)
-		}
-		if !v.StateMatches {
-			expected := expectedState()
 			// One plan from the live state to the expected one names both
 			// the differences and, for a bulk load, what did not arrive.
 			diff, err := planner.Compute(after, expected, planner.Options{})
