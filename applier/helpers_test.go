@@ -42,7 +42,14 @@ type fixture struct {
 
 func startSim(t testing.TB, opts sim.Options) *fixture {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "ap")
+	return startSimIn(t, "", opts)
+}
+
+// startSimIn is startSim with the temporary directory made under parent
+// ("" for the system's default).
+func startSimIn(t testing.TB, parent string, opts sim.Options) *fixture {
+	t.Helper()
+	dir, err := os.MkdirTemp(parent, "ap")
 	if err != nil {
 		t.Fatal(err)
 	}
