@@ -3,10 +3,10 @@ package applier
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"sync/atomic"
