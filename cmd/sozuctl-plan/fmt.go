@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/atomicfile"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/sergi/go-diff/diffmatchpatch"
@@ -210,9 +212,9 @@ func fmtCollect(paths []string) ([]fmtFile, error) {
 	return files, nil
 }
 
-// writeFileAtomic replaces path with data through a temporary file in the
-// same directory, keeping path's permission bits. A symbolic link is
-// followed: the file it points to is replaced, and the link stays.
+// writeFileAtomic replaces path with data atomically, keeping path's
+// permission bits. A symbolic link is followed: the file it points to is
+// replaced, and the link stays.
 func writeFileAtomic(path string, data []byte) error {
 	if real, err := filepath.EvalSymlinks(path); err == nil {
 		path = real
@@ -221,34 +223,7 @@ func writeFileAtomic(path string, data []byte) error {
 	if info, err := os.Stat(path); err == nil {
 		mode = info.Mode().Perm()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	name := tmp.Name()
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteBytes(path, data, mode)
 }
 
 // diffContext is the number of unchanged lines shown around each change.
