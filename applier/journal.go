@@ -66,13 +66,54 @@ type Journal struct {
 
 // OpenJournal opens (creating it with mode 0600) the journal of dir for a new
 // run named run.
+// A last line cut short by a crash is ended first, so that the new run's
+// records start on a line of their own; a journal created now has its
+// directory entry synced, so that it outlives a crash too.
 func OpenJournal(dir, run string) (*Journal, error) {
 	path := filepath.Join(dir, JournalFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	_, statErr := os.Lstat(path)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening the journal: %w", err)
 	}
+	fail := func(err error) (*Journal, error) {
+		f.Close()
+		return nil, fmt.Errorf("opening the journal %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	if n := fi.Size(); n > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, n-1); err != nil {
+			return fail(err)
+		}
+		if last[0] != '\n' {
+			if _, err := f.Write([]byte{'\n'}); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if errors.Is(statErr, fs.ErrNotExist) {
+		if err := syncDir(dir); err != nil {
+			return fail(err)
+		}
+	}
 	return &Journal{f: f, run: run}, nil
+}
+
+// syncDir syncs a directory, making the entries created in it durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("syncing the directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // Append writes r as one line, stamped with the run and the time, and syncs

@@ -111,3 +111,27 @@ func TestJournalReplayAfterCrash(t *testing.T) {
 		}
 	}
 }
+
+// A journal whose last line was cut short (a crash in the middle of a
+// write) still gets the next run's records on lines of their own: that run
+// is the last one read back, finished.
+func TestJournalAfterTornLine(t *testing.T) {
+	f := startSim(t, sim.Options{})
+	journal := `{"time":"2026-01-02T03:04:05Z","run":"r1","type":"start","pid":4242,"phase":"apply","requests":3,"checkpoint":"/ck/r1-before.state"}
+{"run":"r1","type":"request","index":1,"verb":"add_cluster","address":"cluster.api"}
+{"run":"r1","type":"answer","index":1,"verb":"add_clu`
+	if err := os.WriteFile(filepath.Join(f.dir, JournalFile), []byte(journal), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), f.opts(nil), planTo(site(t, 1, 1), planner.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Unfinished == nil || len(res.Unfinished.Applied()) != 0 || res.Unfinished.InFlight() == nil {
+		t.Fatalf("the cut run read back as %+v", res.Unfinished)
+	}
+	last, err := LastRun(f.dir)
+	if err != nil || last == nil || last.Start.Run == "r1" || !last.Finished() {
+		t.Fatalf("last run %+v, %v", last, err)
+	}
+}
