@@ -281,7 +281,9 @@ func (r *runner) run(ctx context.Context, makePlan PlanFunc, res *Result) (*Resu
 	work := context.WithoutCancel(ctx)
 	if r.opts.Bulk {
 		res.Bulk = &BulkResult{}
-		res.Stopped = r.sendBulk(ctx, p, res)
+		// An interrupt waits for the load_state in flight, as for any
+		// request: abandoned, Sōzu would go on loading under the rollback.
+		res.Stopped = r.sendBulk(work, p, res)
 	} else {
 		res.Requests, res.Stopped = r.send(ctx, work, PhaseApply, p)
 	}
@@ -487,7 +489,7 @@ func errString(err error) string {
 }
 
 // loadState sends one load_state of path, with no timeout of its own (Sōzu
-// has none for it either): ctx bounds it.
+// has none for it either): only ctx bounds it.
 func (r *runner) loadState(ctx context.Context, path, phase string, out *[]RequestResult) error {
 	req := &sozupb.Request{RequestType: &sozupb.Request_LoadState{LoadState: path}}
 	q := RequestResult{Index: 1, Verb: "load_state", Address: path}

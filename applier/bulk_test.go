@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sozuctl-plan/sozuctl-plan/planner"
 	"github.com/sozuctl-plan/sozuctl-plan/sim"
@@ -184,5 +185,32 @@ func TestBulkReportsMissing(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "did not arrive") || res.Rollback != nil {
 		t.Errorf("error %v, rollback %+v", err, res.Rollback)
+	}
+}
+
+// An interrupt during the load_state waits for it, as for any request in
+// flight, and the run then ends as usual: abandoned, the load would go on
+// under a rollback.
+func TestBulkInterruptWaitsForLoadState(t *testing.T) {
+	f := startSim(t, sim.Options{Faults: sim.Faults{Delay: 50 * time.Millisecond}})
+	desired := site(t, 5, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := f.opts(nil)
+	o.Bulk = true
+	o.Events = func(e Event) {
+		if e.Type == EventRequest && e.Verb == "load_state" {
+			cancel()
+		}
+	}
+	res, err := Run(ctx, o, planTo(desired, planner.Options{}))
+	if err != nil || res.Outcome != Applied {
+		t.Fatalf("outcome %v, error %v", res, err)
+	}
+	if len(res.Requests) != 1 || res.Requests[0].Status != StatusOK || res.Requests[0].Processing != 2 {
+		t.Errorf("load_state %+v, want OK after 2 PROCESSING", res.Requests)
+	}
+	if !f.sim.MainState().Equal(desired) {
+		t.Error("the load did not complete")
 	}
 }
