@@ -606,9 +606,17 @@ func (r *runner) verify(ctx context.Context, res *Result, expectedState func() *
 	// The workers' hashes are asked for on a connection of their own
 	// while the after-checkpoint is saved and read: both only read, and
 	// every request of the run has been answered.
+	// Should a second connection be refused, they are asked for on the
+	// run's own connection afterwards.
 	hashes := make(chan func(), 1)
 	go func() {
-		workers, mismatches, err := r.compareHashesOwnConn(ctx)
+		c, err := sozu.Dial(ctx, r.opts.Socket, sozu.WithTimeout(r.opts.Timeout))
+		if err != nil {
+			hashes <- func() { v.Workers, v.HashMismatches, v.HashError = r.compareHashesOnRun(ctx) }
+			return
+		}
+		defer c.Close()
+		workers, mismatches, err := compareHashes(ctx, c)
 		hashes <- func() { v.Workers, v.HashMismatches, v.HashError = workers, mismatches, err }
 	}()
 	res.AfterCheckpoint = r.checkpointPath(time.Now(), "after.state")
@@ -719,15 +727,15 @@ func missingFrom(p *planner.Plan, err error) []string {
 	return out
 }
 
-// compareHashesOwnConn is compareHashes on a connection of its own, closed
-// afterwards.
-func (r *runner) compareHashesOwnConn(ctx context.Context) (workers, mismatches []string, err error) {
-	c, err := sozu.Dial(ctx, r.opts.Socket, sozu.WithTimeout(r.opts.Timeout))
+// compareHashesOnRun is compareHashes on the run's connection.
+func (r *runner) compareHashesOnRun(ctx context.Context) (workers, mismatches []string, err error) {
+	c, err := r.conn(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("connecting to Sōzu: %w", err)
+		return nil, nil, err
 	}
-	defer c.Close()
-	return compareHashes(ctx, c)
+	workers, mismatches, err = compareHashes(ctx, c)
+	r.dropIfBroken(err)
+	return workers, mismatches, err
 }
 
 // compareHashes asks for the workers and every process's cluster hashes,

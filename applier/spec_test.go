@@ -47,15 +47,22 @@ func TestCheckpointName(t *testing.T) {
 
 // relay forwards a unix socket to the simulator's and, while stall is
 // set, holds each chunk of answer for delay before passing it on.
+// With one set, it takes a single connection and then stops listening.
 type relay struct {
 	socket string
 	stall  atomic.Bool
 	delay  time.Duration
+	one    bool
 }
 
 func startRelay(t *testing.T, f *fixture, delay time.Duration) *relay {
 	t.Helper()
-	r := &relay{socket: filepath.Join(f.dir, "r.sock"), delay: delay}
+	return startRelayWith(t, f, &relay{delay: delay})
+}
+
+func startRelayWith(t *testing.T, f *fixture, r *relay) *relay {
+	t.Helper()
+	r.socket = filepath.Join(f.dir, "r.sock")
 	ln, err := net.Listen("unix", r.socket)
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +73,9 @@ func startRelay(t *testing.T, f *fixture, delay time.Duration) *relay {
 			c, err := ln.Accept()
 			if err != nil {
 				return
+			}
+			if r.one {
+				ln.Close()
 			}
 			s, err := net.Dial("unix", f.socket)
 			if err != nil {
@@ -160,5 +170,27 @@ func TestApplyChangedDuringApproval(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(f.dir, JournalFile)); !os.IsNotExist(err) {
 		t.Errorf("a refused run wrote the journal: %v", err)
+	}
+}
+
+// The workers' hashes are read on a second connection while the
+// after-checkpoint is read; when Sōzu takes no second connection, they are
+// read on the run's own afterwards, and the run verifies all the same.
+func TestApplyHashesWithoutSecondConnection(t *testing.T) {
+	f := startSim(t, sim.Options{Workers: 2})
+	r := startRelayWith(t, f, &relay{one: true})
+	o := f.opts(nil)
+	o.Socket = r.socket
+	o.CheckpointDir = f.dir
+	res, err := Run(context.Background(), o, planTo(site(t, 2, 1), planner.Options{}))
+	if err != nil || res.Outcome != Applied {
+		t.Fatalf("outcome %v, error %v", res, err)
+	}
+	v := res.Verification
+	if !v.OK() || len(v.Workers) != 2 {
+		t.Errorf("verification %+v", v)
+	}
+	if _, err := os.Stat(r.socket); !os.IsNotExist(err) {
+		t.Errorf("the relay still listens: %v", err)
 	}
 }
