@@ -415,7 +415,7 @@ func (r *simRun) expectWorkers(t testing.TB, want *state.State) {
 					t.Fatalf("worker %d lacks the %s listener %s", i, listenerType(k), addr)
 				}
 				if w.Bound(addr) != isActive(l) {
-					t.Fatalf("worker %d: listener %s bound=%v, want %v", i, addr, w.Bound(addr), isActive(l))
+					t.Fatalf("worker %d: %s listener %s bound=%v, want %v (%v)", i, listenerType(k), addr, w.Bound(addr), isActive(l), l)
 				}
 			}
 		}
