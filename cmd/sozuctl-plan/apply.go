@@ -154,11 +154,11 @@ func (o *applyOptions) runPlanFile(ctx context.Context) error {
 		return err
 	}
 	if len(pf.Pending()) > 0 {
-		copts, err := loadOptions(ctx, &globalOptions{Vars: g.Vars})
+		vars, err := planFileVariables(g, pf.Pending())
 		if err != nil {
 			return err
 		}
-		if err := pf.Resolve(planfile.ResolveOptions{Variables: copts.Vars}); err != nil {
+		if err := pf.Resolve(planfile.ResolveOptions{Variables: vars}); err != nil {
 			return fmt.Errorf("putting the plan's private keys back: %w", err)
 		}
 	}

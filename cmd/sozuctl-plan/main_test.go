@@ -32,8 +32,10 @@ func TestScripts(t *testing.T) {
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":    cmdExits,
-			"waitfile": cmdWaitFile,
+			"exits":     cmdExits,
+			"waitfile":  cmdWaitFile,
+			"json":      cmdJSON,
+			"modes0600": cmdModes0600,
 		},
 	})
 }
