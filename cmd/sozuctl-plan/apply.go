@@ -50,6 +50,12 @@ type applyOptions struct {
 	target  string // DIR or PLANFILE
 	destroy bool
 	replace []string
+	// out saves the plan apply computed, before it runs (--out).
+	out string
+	// detailedExitcode makes an apply that changed the proxy exit 2.
+	detailedExitcode bool
+	// changed records that the run sent requests.
+	changed bool
 }
 
 const applyLong = `Compute the plan that makes the live Sōzu proxy match the configuration in
@@ -88,7 +94,12 @@ answer, checkpoints, the rollback) and a closing summary; it needs
 
 Exit codes: 0 applied (or nothing to do); 1 failed, with the proxy at its
 checkpoint (or nothing changed); 3 failed and the proxy is not at its
-checkpoint, or verification found a difference.`
+checkpoint, or verification found a difference. With --detailed-exitcode, an
+apply that changed the proxy exits 2 instead of 0 (0 then means there was
+nothing to do), as plan does.
+
+--out PLANFILE saves the plan apply computed from DIR, before the first
+request, as plan --out would: a record of what was applied.`
 
 func newApplyCommand(g *globalOptions) *cobra.Command {
 	opts := &applyOptions{global: g}
@@ -121,6 +132,8 @@ func newApplyCommand(g *globalOptions) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVar(&opts.destroy, "destroy", false, "remove everything in scope")
 	f.StringArrayVar(&opts.replace, "replace", nil, "re-create the object at `ADDRESS` even if unchanged (repeatable)")
+	f.StringVar(&opts.out, "out", "", "save the plan apply computes from DIR to `PLANFILE` before running it")
+	f.BoolVar(&opts.detailedExitcode, "detailed-exitcode", false, "exit 2 when the apply changed the proxy, 0 when there was nothing to do")
 	return cmd
 }
 
@@ -130,9 +143,12 @@ func (o *applyOptions) run(ctx context.Context) error {
 		if o.destroy || len(o.replace) > 0 || len(o.global.Targets) > 0 {
 			return fmt.Errorf("--destroy, --replace and --target shape a plan: give them to plan, not to apply %s", o.target)
 		}
-		return o.runPlanFile(ctx)
+		if o.out != "" {
+			return fmt.Errorf("--out saves the plan computed from a configuration directory; %s is already a plan file", o.target)
+		}
+		return o.detailed(o.runPlanFile(ctx))
 	}
-	return o.runDir(ctx)
+	return o.detailed(o.runDir(ctx))
 }
 
 // readPlanFileHead returns the content of path when it is a regular file
@@ -175,6 +191,7 @@ func (o *applyOptions) runPlanFile(ctx context.Context) error {
 		return err
 	}
 	res, err := applier.Apply(ctx, pf.Plan, aopts)
+	o.changed = res != nil && res.Outcome != applier.NoChanges
 	return view.finish(res, err)
 }
 
@@ -219,9 +236,51 @@ func (o *applyOptions) runDir(ctx context.Context) error {
 		if err != nil {
 			return nil, fmt.Errorf("computing the plan: %w", err)
 		}
+		if o.out != "" {
+			if err := o.savePlan(p, cfg, po, view.sensitive); err != nil {
+				return nil, fmt.Errorf("saving the plan to %s: %w", o.out, err)
+			}
+		}
 		return p, nil
 	})
+	o.changed = res != nil && res.Outcome != applier.NoChanges
 	return view.finish(res, err)
+}
+
+// savePlan writes the plan of --out, as plan --out writes it.
+func (o *applyOptions) savePlan(p *planner.Plan, cfg *config.Config, po *planOptions, sensitive map[string][]string) error {
+	s := cfg.Sozu
+	pf, err := planfile.New(p, planfile.Inputs{
+		ConfigDir: o.target,
+		Options: planfile.Options{
+			Manage: s.Manage, IgnoreClusters: s.IgnoreClusters, Targets: o.global.Targets, Replace: o.replace,
+			Destroy: o.destroy, MassRemovalThreshold: s.MassRemovalThreshold, MassRemovalMinimum: s.MassRemovalMinimum,
+		},
+		Keys:      cfg.Sensitive.Keys,
+		Sensitive: sensitive,
+	})
+	if err != nil {
+		return err
+	}
+	if err := planfile.Write(o.out, pf); err != nil {
+		return err
+	}
+	// Machine-readable output keeps stdout to itself.
+	var w io.Writer = o.global.Stdout
+	if o.global.Format != formatHuman {
+		w = o.global.Stderr
+	}
+	fmt.Fprintf(w, "Saved the plan to: %s\n", o.out)
+	return nil
+}
+
+// detailed turns a successful apply that changed the proxy into exit code 2
+// under --detailed-exitcode.
+func (o *applyOptions) detailed(err error) error {
+	if err == nil && o.detailedExitcode && o.changed {
+		return exitWith(exitChanges)
+	}
+	return err
 }
 
 // applierOptions builds the applier's options.
