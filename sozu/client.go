@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"sync"
@@ -80,7 +81,7 @@ func Dial(ctx context.Context, socketPath string, opts ...Option) (*Client, erro
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", socketPath)
 	if err != nil {
-		return nil, fmt.Errorf("sozu: connecting to the command socket %s: %w", socketPath, err)
+		return nil, dialError(socketPath, err)
 	}
 	c.conn = conn
 	c.r = bufio.NewReaderSize(conn, 32<<10)
@@ -303,4 +304,41 @@ func (c *Client) fail(ctx context.Context, verb string, processing int, err erro
 		c.broken = out
 	}
 	return out
+}
+
+// dialError explains why socketPath could not be dialled in the terms an
+// operator acts on (nothing there, not a socket, nobody listening), and
+// keeps err for errors.Is.
+func dialError(socketPath string, err error) error {
+	why := ""
+	fi, serr := os.Stat(socketPath)
+	switch {
+	case errors.Is(serr, fs.ErrNotExist):
+		why = "there is no socket at that path (is Sōzu running, and is this its command socket?)"
+	case serr == nil && fi.IsDir():
+		why = "it is a directory, not a unix socket"
+	case serr == nil && fi.Mode()&fs.ModeSocket == 0:
+		why = "it is a regular file, not a unix socket"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		why = "nothing is listening on it (a socket left behind by a stopped Sōzu?)"
+	case errors.Is(err, fs.ErrPermission):
+		why = "permission denied (run as a user that may write to the socket)"
+	}
+	if why == "" {
+		return fmt.Errorf("sozu: connecting to the command socket %s: %w", socketPath, err)
+	}
+	return fmt.Errorf("sozu: connecting to the command socket %s: %s: %w", socketPath, why, unwrapOp(err))
+}
+
+// unwrapOp drops the net.OpError wrapper, whose text repeats the path.
+func unwrapOp(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		var se *os.SyscallError
+		if errors.As(op.Err, &se) && se.Err != nil {
+			return se.Err
+		}
+		return op.Err
+	}
+	return err
 }
