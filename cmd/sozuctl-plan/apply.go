@@ -110,7 +110,7 @@ func newApplyCommand(g *globalOptions) *cobra.Command {
 		Example: `  sozuctl-plan apply --socket /run/sozu/sozu.sock examples/basic
   sozuctl-plan apply api.plan
   sozuctl-plan apply -auto-approve --format json .`,
-		Args: cobra.MaximumNArgs(1),
+		Args: positionals(0, 1, "a configuration DIR or a PLANFILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireFormat(cmd, formatHuman, formatJSON); err != nil {
 				return err

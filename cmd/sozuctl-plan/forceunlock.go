@@ -38,7 +38,7 @@ func newForceUnlockCommand(g *globalOptions) *cobra.Command {
 		Long:  forceUnlockLong,
 		Example: `  sozuctl-plan force-unlock --socket /run/sozu/sozu.sock
   sozuctl-plan force-unlock --checkpoint-dir /var/lib/sozu --force`,
-		Args: cobra.NoArgs,
+		Args: positionals(0, 0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireFormat(cmd, formatHuman); err != nil {
 				return err

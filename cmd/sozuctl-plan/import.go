@@ -61,7 +61,7 @@ func newImportCommand(g *globalOptions) *cobra.Command {
 		Example: `  sozuctl-plan import --from-toml /etc/sozu/config.toml -o sozu
   sozuctl-plan import --state sozu.state -o sozu
   sozuctl-plan import --socket /run/sozu/sozu.sock -o sozu --force`,
-		Args: cobra.NoArgs,
+		Args: positionals(0, 0, "the source is --from-toml FILE, --state FILE or --socket PATH, the output -o DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireFormat(cmd, formatHuman); err != nil {
 				return err

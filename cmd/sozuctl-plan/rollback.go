@@ -38,7 +38,7 @@ func newRollbackCommand(g *globalOptions) *cobra.Command {
 		Long:  rollbackLong,
 		Example: `  sozuctl-plan rollback --socket /run/sozu/sozu.sock /run/sozu/20260102T030405.678Z-4242-before.state
   sozuctl-plan rollback -auto-approve "$CHECKPOINT"`,
-		Args: cobra.ExactArgs(1),
+		Args: positionals(1, 1, "a CHECKPOINT file (a *-before.state in the checkpoint directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireFormat(cmd, formatHuman, formatJSON); err != nil {
 				return err

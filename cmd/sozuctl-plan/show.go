@@ -51,7 +51,7 @@ func newShowCommand(g *globalOptions) *cobra.Command {
 		Long:  showLong,
 		Example: `  sozuctl-plan show /var/lib/sozu/state.json
   sozuctl-plan show --format json checkpoint.state`,
-		Args: cobra.ExactArgs(1),
+		Args: positionals(1, 1, "a PLANFILE (plan --out) or a STATEFILE (state pull --out)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.path = args[0]
 			return opts.run(cmd)

@@ -54,7 +54,7 @@ to FILE in Sōzu's own state-file format, atomically and with mode 0600 (the
 file holds private keys). Sōzu writes the state into --checkpoint-dir (default:
 the socket's directory) first, so Sōzu and this tool must share it.`,
 		Example: "  sozuctl-plan state pull --socket /run/sozu/sozu.sock --out sozu.state",
-		Args:    cobra.NoArgs,
+		Args:    positionals(0, 0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireFormat(cmd, formatHuman); err != nil {
 				return err
@@ -149,7 +149,7 @@ func newStateListCommand(g *globalOptions) *cobra.Command {
 its plan address, in address order. --format json prints a JSON array of
 {"address", "kind", "key"} objects.`,
 		Example: "  sozuctl-plan state list --state sozu.state",
-		Args:    cobra.NoArgs,
+		Args:    positionals(0, 0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireFormat(cmd, formatHuman, formatJSON); err != nil {
 				return err
@@ -190,7 +190,7 @@ func newStateShowCommand(g *globalOptions) *cobra.Command {
 address ADDRESS, as "state list" names it, with every field Sōzu records
 (proto field names, enums by name); private keys show as (sensitive).`,
 		Example: `  sozuctl-plan state show --state sozu.state 'listener.http["0.0.0.0:80"]'`,
-		Args:    cobra.ExactArgs(1),
+		Args:    positionals(1, 1, "an object ADDRESS, such as cluster.api (state list names them)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireFormat(cmd, formatHuman, formatJSON); err != nil {
 				return err

@@ -53,7 +53,7 @@ func newValidateCommand(g *globalOptions) *cobra.Command {
 		Example: `  sozuctl-plan validate examples/basic
   sozuctl-plan validate --var-file vars/production.hcl .
   sozuctl-plan validate --format json .`,
-		Args: cobra.MaximumNArgs(1),
+		Args: positionals(0, 1, "a configuration DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireFormat(cmd, formatHuman, formatJSON); err != nil {
 				return err

@@ -51,7 +51,7 @@ protocol it speaks. The protocol is Sōzu 2.1.0's, a wire-compatible superset
 of the 1.x protocol, so both 1.x and 2.x servers are understood.`,
 		Example: `  sozuctl-plan version
   sozuctl-plan version --format json`,
-		Args: cobra.NoArgs,
+		Args: positionals(0, 0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireFormat(cmd, formatHuman, formatJSON); err != nil {
 				return err
