@@ -442,7 +442,7 @@ func (v *applyView) finish(res *applier.Result, err error) error {
 			return nil
 		}
 		if v.enc != nil {
-			v.enc.Encode(summaryLine{Type: "summary", Outcome: "refused", Message: err.Error(), ExitCode: exitCodeFor(err)})
+			v.enc.Encode(summaryLine{Type: "summary", Outcome: "refused", Message: refusalMessage(err), ExitCode: exitCodeFor(err)})
 		}
 		return err
 	}
@@ -463,6 +463,18 @@ func (v *applyView) finish(res *applier.Result, err error) error {
 	}
 	v.report(w, res)
 	return err
+}
+
+// refusalMessage is the summary message of a run refused before its first
+// request. An error that only carries an exit code comes from the
+// configuration's diagnostics, already printed on stderr: its text ("exit
+// status 1") would tell a machine nothing.
+func refusalMessage(err error) string {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.Err == nil {
+		return "the configuration has errors (the diagnostics are on stderr); nothing was changed"
+	}
+	return err.Error()
 }
 
 // report says what a run that did not end as planned did.
