@@ -379,6 +379,9 @@ func TestSendMalformed(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), "sozu: status on "+s.path+": malformed frame: ") {
 				t.Errorf("message %q", err)
 			}
+			if hint := strings.HasSuffix(err.Error(), " (is this Sōzu's command socket?)"); hint != (tc.kind != FrameTruncated) {
+				t.Errorf("message %q: the hint about another program's socket is wanted only for a frame wrong from its header", err)
+			}
 			var be *BrokenError
 			if _, err := c.Send(context.Background(), statusReq, nil); !errors.As(err, &be) || !strings.Contains(err.Error(), "dial again") {
 				t.Fatalf("after a bad frame: got %v, want *BrokenError", err)

@@ -151,10 +151,16 @@ type FrameError struct {
 
 // Error implements error.
 func (e *FrameError) Error() string {
+	msg := fmt.Sprintf("%smalformed frame: %s", where(e.Verb, e.Socket), e.Reason)
 	if e.Err != nil && !errors.Is(e.Err, io.ErrUnexpectedEOF) {
-		return fmt.Sprintf("%smalformed frame: %s: %v", where(e.Verb, e.Socket), e.Reason, e.Err)
+		msg += fmt.Sprintf(": %v", e.Err)
 	}
-	return fmt.Sprintf("%smalformed frame: %s", where(e.Verb, e.Socket), e.Reason)
+	if e.Socket != "" && e.Problem != FrameTruncated {
+		// A frame that is wrong from its header on usually means the path
+		// is some other program's socket.
+		msg += " (is this Sōzu's command socket?)"
+	}
+	return msg
 }
 
 // Unwrap returns the underlying cause.
