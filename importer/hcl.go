@@ -670,7 +670,7 @@ func (r *renderer) fields(b *hclwrite.Body, m, def protoreflect.Message, skip ma
 			}
 			continue
 		}
-		if defHas && valueEqual(fd, m.Get(fd), def.Get(fd)) && !alwaysWritten[name] {
+		if defHas && m.Get(fd).Equal(def.Get(fd)) && !alwaysWritten[name] {
 			continue
 		}
 		switch {
@@ -706,49 +706,6 @@ func (r *renderer) fields(b *hclwrite.Body, m, def protoreflect.Message, skip ma
 // of repeated blocks (headers), whose fields are all required.
 func (r *renderer) allFields(b *hclwrite.Body, m protoreflect.Message, what string) {
 	r.fields(b, m, m.New(), nil, nil, what)
-}
-
-// valueEqual compares two values of field fd.
-func valueEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
-	switch {
-	case fd.IsList():
-		la, lb := a.List(), b.List()
-		if la.Len() != lb.Len() {
-			return false
-		}
-		for i := 0; i < la.Len(); i++ {
-			if !scalarEqual(fd, la.Get(i), lb.Get(i)) {
-				return false
-			}
-		}
-		return true
-	case fd.IsMap():
-		ma, mb := a.Map(), b.Map()
-		if ma.Len() != mb.Len() {
-			return false
-		}
-		eq := true
-		ma.Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
-			w := mb.Get(k)
-			if !mb.Has(k) || !scalarEqual(fd.MapValue(), v, w) {
-				eq = false
-			}
-			return eq
-		})
-		return eq
-	}
-	return scalarEqual(fd, a, b)
-}
-
-// scalarEqual compares two values of one element of field fd.
-func scalarEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
-	if fd.Kind() == protoreflect.MessageKind {
-		return proto.Equal(a.Message().Interface(), b.Message().Interface())
-	}
-	if fd.Kind() == protoreflect.BytesKind {
-		return string(a.Bytes()) == string(b.Bytes())
-	}
-	return a.Interface() == b.Interface()
 }
 
 // value converts a field's value to the HCL value the loader reads back.

@@ -132,7 +132,7 @@ func listenerPatch(k state.Kind, base, want proto.Message) *sozupb.Request {
 		if cf == nil || !wn.Has(cf) {
 			continue
 		}
-		if bn.Has(cf) && valuesEqual(cf, bn.Get(cf), wn.Get(cf)) {
+		if bn.Has(cf) && bn.Get(cf).Equal(wn.Get(cf)) {
 			continue
 		}
 		switch {
@@ -177,44 +177,6 @@ func listenerPatch(k state.Kind, base, want proto.Message) *sozupb.Request {
 		return nil
 	}
 	return req
-}
-
-func valuesEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
-	switch {
-	case fd.IsList():
-		la, lb := a.List(), b.List()
-		if la.Len() != lb.Len() {
-			return false
-		}
-		for i := 0; i < la.Len(); i++ {
-			if !scalarEqual(fd, la.Get(i), lb.Get(i)) {
-				return false
-			}
-		}
-		return true
-	case fd.IsMap():
-		ma, mb := a.Map(), b.Map()
-		if ma.Len() != mb.Len() {
-			return false
-		}
-		eq := true
-		ma.Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
-			w := mb.Get(k)
-			if !mb.Has(k) || !scalarEqual(fd.MapValue(), v, w) {
-				eq = false
-			}
-			return eq
-		})
-		return eq
-	}
-	return scalarEqual(fd, a, b)
-}
-
-func scalarEqual(fd protoreflect.FieldDescriptor, a, b protoreflect.Value) bool {
-	if fd.Message() != nil {
-		return proto.Equal(a.Message().Interface(), b.Message().Interface())
-	}
-	return a.Equal(b)
 }
 
 // addressOf returns the address field of a listener config.
