@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -371,6 +372,13 @@ func (g *globalOptions) resolve(cmd *cobra.Command) error {
 		g.SocketFromFlag = true
 	} else {
 		g.Socket = g.Getenv("SOZU_SOCKET")
+	}
+	// A socket is recorded in plan files and named in checkpoints' messages:
+	// a relative one would mean another socket from another directory.
+	if g.Socket != "" && !filepath.IsAbs(g.Socket) {
+		if abs, err := filepath.Abs(g.Socket); err == nil {
+			g.Socket = abs
+		}
 	}
 	if g.Getenv("NO_COLOR") != "" {
 		g.NoColor = true
