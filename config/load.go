@@ -825,7 +825,7 @@ func (ld *loader) decodeSozu(blocks []*hcl.Block) {
 		}
 		if a, ok := content.Attributes["socket"]; ok {
 			if v, ok := str(a); ok {
-				s.Socket, s.SocketRange = v, a.Expr.Range()
+				s.Socket, s.SocketRange = ld.resolvePath(v), a.Expr.Range()
 			}
 		}
 		if a, ok := content.Attributes["manage"]; ok {
@@ -958,3 +958,16 @@ func isIdentifier(s string) bool {
 }
 
 func lowerASCII(s string) bool { return strings.ToLower(s) == s }
+
+// resolvePath makes a path written in the configuration absolute, relative
+// to the configuration directory, as file() reads it: the sozu block's
+// socket is then the same socket whatever directory the tool runs from.
+func (ld *loader) resolvePath(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	if abs, err := filepath.Abs(filepath.Join(ld.dir, p)); err == nil {
+		return abs
+	}
+	return filepath.Join(ld.dir, p)
+}
