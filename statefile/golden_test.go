@@ -2,35 +2,11 @@ package statefile
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 )
-
-// update rewrites the golden files under testdata instead of comparing:
-// go test ./statefile -update
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
-// golden compares got with the file testdata/name, or rewrites the file
-// with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test -update to refresh it)\n got: %q\nwant: %q", name, got, want)
-	}
-}
 
 // TestLoadAllStateFileModel pins the state that the every-kind file builds
 // when replayed as Sōzu's load_state replays it: the golden is that state
@@ -46,7 +22,7 @@ func TestLoadAllStateFileModel(t *testing.T) {
 	if err := Encode(&out, Records(res.State.Requests())); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "sozu-2.1.0-all.saved.state", out.Bytes())
+	golden.Check(t, filepath.Join("testdata", "sozu-2.1.0-all.saved.state"), out.Bytes())
 	back, err := LoadReader(bytes.NewReader(out.Bytes()))
 	if err != nil {
 		t.Fatal(err)

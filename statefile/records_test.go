@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
@@ -210,7 +211,7 @@ func TestGoldenRecords(t *testing.T) {
 			if err != nil {
 				t.Fatalf("MarshalRecord: %v", err)
 			}
-			golden(t, filepath.Join("records", g.name+".json"), got)
+			golden.Check(t, filepath.Join("testdata", "records", g.name+".json"), got)
 			want, err := os.ReadFile(filepath.Join("testdata", "records", g.name+".json"))
 			if err != nil {
 				t.Fatal(err)
