@@ -187,3 +187,53 @@ func TestSpecFlagSpellings(t *testing.T) {
 		})
 	}
 }
+
+// TestExamplesParse checks that every example in every command's help
+// names a real command and only flags it has, so that an operator who
+// copies one gets the command, not a usage error.
+func TestExamplesParse(t *testing.T) {
+	var stdout, stderr strings.Builder
+	g := newGlobalOptions(strings.NewReader(""), &stdout, &stderr, func(string) string { return "" })
+	root := newRootCommand(g)
+	root.InitDefaultHelpCmd()
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if c.Hidden {
+			return
+		}
+		for _, line := range strings.Split(c.Example, "\n") {
+			line = strings.TrimSpace(line)
+			line, _, _ = strings.Cut(line, " #")
+			line, _, _ = strings.Cut(line, " >") // a shell redirection
+			line, _, _ = strings.Cut(line, " |") // or pipe
+			line = strings.TrimSuffix(strings.TrimSpace(line), "&")
+			fields := strings.Fields(line)
+			if len(fields) == 0 || fields[0] != "sozuctl-plan" {
+				continue
+			}
+			t.Run(line, func(t *testing.T) {
+				var so, se strings.Builder
+				g := newGlobalOptions(strings.NewReader(""), &so, &se, func(string) string { return "" })
+				r := newRootCommand(g)
+				r.InitDefaultHelpCmd()
+				args := rewriteSingleDashFlags(fields[1:], collectLongFlags(r))
+				cmd, rest, err := r.Find(args)
+				if err != nil {
+					t.Fatalf("no command: %v", err)
+				}
+				if err := cmd.ParseFlags(rest); err != nil {
+					t.Fatalf("%s: %v", cmd.CommandPath(), err)
+				}
+				if cmd.Args != nil {
+					if err := cmd.Args(cmd, cmd.Flags().Args()); err != nil {
+						t.Errorf("%s: %v", cmd.CommandPath(), err)
+					}
+				}
+			})
+		}
+	}
+	walk(root)
+}
