@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 )
 
 // The catalogue: one directory of testdata/invalid per diagnostic that
@@ -189,19 +191,7 @@ func TestCatalogue(t *testing.T) {
 			diags := loadNoPanic(t, dir, opts)
 
 			got := renderCatalogue(dir, diags)
-			golden := filepath.Join(dir, "want.txt")
-			if updateGolden() {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			wantText, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(wantText) {
-				t.Errorf("diagnostics differ from %s:\n--- got\n%s--- want\n%s", golden, got, wantText)
-			}
+			golden.CheckString(t, filepath.Join(dir, "want.txt"), got)
 
 			if want.valid == diags.HasErrors() {
 				t.Fatalf("valid = %t, want %t:\n%s", !diags.HasErrors(), want.valid, got)

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
@@ -297,7 +298,7 @@ func TestConfigurationDoc(t *testing.T) {
 	if got == want {
 		return
 	}
-	if updateGolden() {
+	if golden.Updating() {
 		var out bytes.Buffer
 		out.Write(doc[:begin+len(docBegin)])
 		out.WriteString(want)

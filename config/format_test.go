@@ -2,7 +2,6 @@ package config
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,22 +10,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 )
-
-// The -update flag may be declared by another test file of this package;
-// register it only when nobody has, and read it through the flag set.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
-// updateGolden reports whether golden files are to be rewritten (-update).
-func updateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 func TestFormatGolden(t *testing.T) {
 	ins, err := filepath.Glob(filepath.Join("testdata", "format", "*.in"))
@@ -47,19 +33,7 @@ func TestFormatGolden(t *testing.T) {
 			if diags.HasErrors() {
 				t.Fatalf("Format: %s", diags.Error())
 			}
-			golden := strings.TrimSuffix(in, ".in") + ".golden"
-			if updateGolden() {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("Format(%s) differs from %s:\n--- got\n%s\n--- want\n%s", in, golden, got, want)
-			}
+			golden.Check(t, strings.TrimSuffix(in, ".in")+".golden", got)
 			// The canonical form is a fixed point.
 			again, diags := Format(got, name+".hcl")
 			if diags.HasErrors() {

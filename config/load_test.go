@@ -7,12 +7,14 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 )
 
 func TestSpecExample(t *testing.T) {
 	cfg := mustLoad(t, filepath.Join("testdata", "spec-example"), Options{})
-	golden(t, "spec-example.golden.json", requestsJSON(t, cfg.Requests))
-	golden(t, "spec-example.objects.txt", objectsText(cfg))
+	golden.Check(t, filepath.Join("testdata", "spec-example.golden.json"), requestsJSON(t, cfg.Requests))
+	golden.Check(t, filepath.Join("testdata", "spec-example.objects.txt"), objectsText(cfg))
 
 	s := cfg.Sozu
 	if s.Socket != "/run/sozu/sozu.sock" || !reflect.DeepEqual(s.IgnoreClusters, []string{"legacy-*"}) ||
