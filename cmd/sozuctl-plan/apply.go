@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -379,6 +380,7 @@ func (v *applyView) confirm(auto bool) func(context.Context, *planner.Plan) erro
 func (v *applyView) event(e applier.Event) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.logEvent(e)
 	if v.enc != nil {
 		v.enc.Encode(e)
 		return
@@ -408,6 +410,31 @@ func (v *applyView) event(e applier.Event) {
 	case applier.EventWarning:
 		fmt.Fprintf(errw, "Warning: %s\n", e.Message)
 	}
+}
+
+// logEvent writes e to the debug log (stderr), whatever the output format:
+// with --log-level debug an operator sees each request go out and its
+// answer come back, with the number of PROCESSING answers in between.
+func (v *applyView) logEvent(e applier.Event) {
+	if v.g.Logger == nil || !v.g.Logger.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	attrs := []any{"type", e.Type}
+	add := func(key string, val any, set bool) {
+		if set {
+			attrs = append(attrs, key, val)
+		}
+	}
+	add("phase", e.Phase, e.Phase != "")
+	add("index", e.Index, e.Index != 0)
+	add("total", e.Total, e.Total != 0)
+	add("verb", e.Verb, e.Verb != "")
+	add("address", e.Address, e.Address != "")
+	add("status", e.Status, e.Status != "")
+	add("processing", e.Processing, e.Processing != 0)
+	add("path", e.Path, e.Path != "")
+	add("message", e.Message, e.Message != "" && e.Type != applier.EventUnfinishedRun)
+	v.g.Logger.Debug("apply", attrs...)
 }
 
 // summaryLine is the closing JSON object of apply --format json.
