@@ -3,7 +3,6 @@ package render
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,11 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 func p[T any](v T) *T { return &v }
 
@@ -99,24 +97,6 @@ func inventoryState(t testing.TB) *state.State {
 	return s
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run go test -update and review the diff)\n got:\n%s\nwant:\n%s", name, got, want)
-	}
-}
-
 func TestInventoryGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -133,8 +113,8 @@ func TestInventoryGolden(t *testing.T) {
 			if err := WriteInventoryJSON(&js, tc.s); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name+".txt", text.Bytes())
-			golden(t, tc.name+".json", js.Bytes())
+			golden.Check(t, filepath.Join("testdata", tc.name+".txt"), text.Bytes())
+			golden.Check(t, filepath.Join("testdata", tc.name+".json"), js.Bytes())
 			for _, out := range []string{text.String(), js.String()} {
 				if strings.Contains(out, "TOP-SECRET") || strings.Contains(out, "PRIVATE KEY") {
 					t.Errorf("a private key reached the output:\n%s", out)

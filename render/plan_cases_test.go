@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sozuctl-plan/sozuctl-plan/config"
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	"github.com/sozuctl-plan/sozuctl-plan/planner"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
@@ -84,7 +85,7 @@ func TestPlanCasesGolden(t *testing.T) {
 				t.Fatalf("has changes: %t", doc.HasChanges())
 			}
 			for ext, out := range renderAll(t, doc) {
-				planGolden(t, "plan-"+tc.name+"."+ext, out)
+				golden.Check(t, filepath.Join("testdata", "plan-"+tc.name+"."+ext), out)
 				assertNoSecrets(t, tc.name+"."+ext, out)
 				if bytes.Contains(out, key[:40]) {
 					t.Errorf("%s.%s shows the private key", tc.name, ext)

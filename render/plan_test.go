@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	"github.com/sozuctl-plan/sozuctl-plan/planner"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
@@ -112,25 +113,6 @@ func fixturePlan(t testing.TB) (*planner.Plan, PlanOptions) {
 	return p, opts
 }
 
-// planGolden compares got with testdata/name, or rewrites it with -update.
-func planGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run go test -update and review the diff)\n got:\n%s\nwant:\n%s", name, got, want)
-	}
-}
-
 // renderAll renders doc in every view.
 func renderAll(t *testing.T, doc *PlanDocument) map[string][]byte {
 	t.Helper()
@@ -175,7 +157,7 @@ func TestPlanFixtureGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	for ext, out := range renderAll(t, doc) {
-		planGolden(t, "plan-fixture."+ext, out)
+		golden.Check(t, filepath.Join("testdata", "plan-fixture."+ext), out)
 		assertNoSecrets(t, ext, out)
 	}
 }
