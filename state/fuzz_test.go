@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 )
 
@@ -160,7 +161,7 @@ func fuzzSeedRequests(tb testing.TB) []*sozupb.Request {
 func TestWriteFuzzSeeds(t *testing.T) {
 	data := encodeRequests(fuzzSeedRequests(t))
 	content := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", data)
-	golden(t, filepath.Join("fuzz", "FuzzApply", "seed"), content)
+	golden.CheckString(t, filepath.Join("testdata", "fuzz", "FuzzApply", "seed"), content)
 }
 
 // TestAppendAddressMatchesGeneric checks the hand-written address encoding

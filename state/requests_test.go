@@ -1,7 +1,6 @@
 package state
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,29 +8,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
-}
 
 // describe renders a request as its verb and the identity it names.
 func describe(r *sozupb.Request) string {
@@ -111,7 +90,7 @@ func TestRequestsOrderGolden(t *testing.T) {
 		b.WriteString(describe(r))
 		b.WriteByte('\n')
 	}
-	golden(t, "requests.golden", b.String())
+	golden.CheckString(t, filepath.Join("testdata", "requests.golden"), b.String())
 }
 
 func TestObjectsGolden(t *testing.T) {
@@ -134,7 +113,7 @@ func TestObjectsGolden(t *testing.T) {
 		b.WriteString(o.Kind.String() + " " + o.Key + "\n")
 	}
 	b.WriteString(s.Fingerprint() + "\n")
-	golden(t, "objects.golden", b.String())
+	golden.CheckString(t, filepath.Join("testdata", "objects.golden"), b.String())
 }
 
 func TestKindString(t *testing.T) {
