@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 	"github.com/sozuctl-plan/sozuctl-plan/statefile"
@@ -97,7 +98,7 @@ func TestRenderEveryKindRoundTrips(t *testing.T) {
 	if len(out.Warnings) != 0 {
 		t.Errorf("warnings: %q", out.Warnings)
 	}
-	golden(t, "every.golden.hcl", out.Files[0].Data)
+	golden.Check(t, filepath.Join("testdata", "every.golden.hcl"), out.Files[0].Data)
 }
 
 func TestRenderEmptyState(t *testing.T) {
@@ -185,24 +186,6 @@ func TestWriteRefusesToOverwrite(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, MainFile)); string(b) == "# mine\n" {
 		t.Errorf("main.hcl was not replaced with --force")
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update to accept):\n%s", name, got)
 	}
 }
 
@@ -315,7 +298,7 @@ func TestStateFileSourceRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _ := roundTrip(t, read)
-	golden(t, "every.golden.hcl", out.Files[0].Data)
+	golden.Check(t, filepath.Join("testdata", "every.golden.hcl"), out.Files[0].Data)
 }
 
 func TestWriteIntoAFile(t *testing.T) {

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,8 +14,6 @@ import (
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // readTestdata returns a file of testdata/ as a string.
 func readTestdata(t testing.TB, name string) string {

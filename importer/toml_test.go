@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
@@ -450,7 +451,7 @@ func TestExampleTOMLGolden(t *testing.T) {
 		t.Errorf("warnings: %q", warns)
 	}
 	out, _ := roundTrip(t, s)
-	golden(t, "toml/example.golden.hcl", out.Files[0].Data)
+	golden.Check(t, filepath.Join("testdata", "toml", "example.golden.hcl"), out.Files[0].Data)
 	var paths []string
 	for _, f := range out.Files[1:] {
 		paths = append(paths, f.Path+" "+f.Mode.String())
