@@ -1,20 +1,17 @@
 package planner
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // renderPlan writes a plan as text for golden files: changes with their
 // attributes, reasons and warnings, then requests with their change.
@@ -97,19 +94,7 @@ func TestGoldenPlans(t *testing.T) {
 			tc.opts.Namer = namer
 			p := mustPlan(t, base, desired, tc.opts)
 			got := renderPlan(p)
-			path := filepath.Join("testdata", tc.file)
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Fatalf("%s differs (run with -update after checking):\n%s", path, got)
-			}
+			golden.CheckString(t, filepath.Join("testdata", tc.file), got)
 			if len(tc.opts.Targets) == 0 && !tc.opts.Destroy {
 				checkBothWays(t, base, desired, p)
 			}
