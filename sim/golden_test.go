@@ -3,19 +3,16 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/sozu"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestTranscriptGolden records every answer of a session that touches each
 // answer shape (mutations, worker failures, rejections, lists, queries,
@@ -75,17 +72,5 @@ func TestTranscriptGolden(t *testing.T) {
 			}
 		}
 	}
-	path := filepath.Join("testdata", "transcript.golden")
-	if *update {
-		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(want, out.Bytes()) {
-		t.Errorf("transcript differs from %s (run go test -update and review the diff):\n%s", path, out.String())
-	}
+	golden.Check(t, filepath.Join("testdata", "transcript.golden"), out.Bytes())
 }
