@@ -4,18 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/golden"
 	"github.com/sozuctl-plan/sozuctl-plan/planner"
 	"github.com/sozuctl-plan/sozuctl-plan/sim"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestJournalGolden pins the journal of a run that fails at its third
 // request and rolls back, with times, run ids, pids and paths blanked.
@@ -48,17 +46,5 @@ func TestJournalGolden(t *testing.T) {
 		}
 		out.Write(append(b, '\n'))
 	}
-	golden := filepath.Join("testdata", "journal.golden")
-	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(out.Bytes(), want) {
-		t.Errorf("journal differs from %s:\n%s", golden, out.Bytes())
-	}
+	golden.Check(t, filepath.Join("testdata", "journal.golden"), out.Bytes())
 }
