@@ -1,9 +1,7 @@
 package config
 
 import (
-	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,133 +9,37 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/sozuctl-plan/sozuctl-plan/internal/benchdata"
 )
 
-// The configurations of SPEC §8: N clusters with 3 backends and 2 HTTP
-// frontends each (6 objects per cluster, 60,000 for N = 10,000), written
-// out literally (one cluster block each, about 480 bytes per cluster) or
+// The configurations of SPEC §8 come from internal/benchdata: N clusters
+// with 3 backends and 2 HTTP frontends each, written out literally or
 // generated from a JSON data file by nested dynamic blocks.
 
 // benchClusters is the size of SPEC §8.
-const benchClusters = 10000
-
-// benchClusterID, benchBackendAddr and benchHostname name the generated
-// objects; both forms use them, so they produce the same state.
-func benchClusterID(i int) string { return fmt.Sprintf("cluster-%05d", i) }
-
-func benchBackendAddr(i, b int) string {
-	n := i*3 + b
-	return fmt.Sprintf("10.%d.%d.%d:8080", n>>16&0xff, n>>8&0xff, n&0xff)
-}
-
-func benchHostname(i int) string { return fmt.Sprintf("app-%05d.example.com", i) }
-
-// benchPaths are the two route paths of every cluster.
-var benchPaths = [2]string{"/", "/api"}
-
-const benchListener = `listener "http" "public" {
-  address = "0.0.0.0:80"
-}
-`
+const benchClusters = benchdata.Clusters
 
 // writeLiteralConfig writes, into dir, the configuration of n clusters
-// written out literally, split over files of 1,000 clusters, and returns
-// the paths of the files.
+// written out literally, and returns the paths of the files.
 func writeLiteralConfig(tb testing.TB, dir string, n int) []string {
 	tb.Helper()
-	var files []string
-	write := func(name string, data []byte) {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		files = append(files, p)
-	}
-	write("listeners.hcl", []byte(benchListener))
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		id := benchClusterID(i)
-		if b.Len() > 0 {
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "cluster %q {\n", id)
-		for k := 0; k < 3; k++ {
-			fmt.Fprintf(&b, "\n  backend \"%s-%d\" {\n    address = %q\n  }\n", id, k, benchBackendAddr(i, k))
-		}
-		for _, p := range benchPaths {
-			fmt.Fprintf(&b, "\n  http_frontend {\n    listener    = listener.http.public\n    hostname    = %q\n    path_prefix = %q\n  }\n", benchHostname(i), p)
-		}
-		b.WriteString("}\n")
-		if (i+1)%1000 == 0 || i == n-1 {
-			write(fmt.Sprintf("clusters-%02d.hcl", i/1000), []byte(b.String()))
-			b.Reset()
-		}
+	files, err := benchdata.WriteLiteral(dir, n)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return files
 }
-
-// benchService is one cluster of the JSON data file.
-type benchService struct {
-	Hostname string            `json:"hostname"`
-	Paths    []string          `json:"paths"`
-	Backends map[string]string `json:"backends"`
-}
-
-const benchDynamicHCL = benchListener + `
-locals {
-  services = jsondecode(file("services.json"))
-}
-
-dynamic "cluster" {
-  for_each = local.services
-  labels   = [cluster.key]
-  content {
-    dynamic "backend" {
-      for_each = cluster.value.backends
-      labels   = [backend.key]
-      content {
-        address = backend.value
-      }
-    }
-
-    dynamic "http_frontend" {
-      for_each = cluster.value.paths
-      content {
-        listener    = listener.http.public
-        hostname    = cluster.value.hostname
-        path_prefix = http_frontend.value
-      }
-    }
-  }
-}
-`
 
 // writeDynamicConfig writes, into dir, the data-driven form of the same n
 // clusters: main.hcl and services.json. It returns the paths of both.
 func writeDynamicConfig(tb testing.TB, dir string, n int) []string {
 	tb.Helper()
-	services := make(map[string]benchService, n)
-	for i := 0; i < n; i++ {
-		id := benchClusterID(i)
-		s := benchService{Hostname: benchHostname(i), Paths: benchPaths[:], Backends: map[string]string{}}
-		for k := 0; k < 3; k++ {
-			s.Backends[fmt.Sprintf("%s-%d", id, k)] = benchBackendAddr(i, k)
-		}
-		services[id] = s
-	}
-	data, err := json.Marshal(services)
+	files, err := benchdata.WriteDynamic(dir, n)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	hclPath := filepath.Join(dir, "main.hcl")
-	jsonPath := filepath.Join(dir, "services.json")
-	if err := os.WriteFile(hclPath, []byte(benchDynamicHCL), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(jsonPath, data, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	return []string{hclPath, jsonPath}
+	return files
 }
 
 // totalSize is the sum of the sizes of files.

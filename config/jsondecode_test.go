@@ -6,6 +6,8 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/sozuctl-plan/sozuctl-plan/internal/benchdata"
 )
 
 // jsonSamples are documents for comparing jsondecode with go-cty's own.
@@ -76,7 +78,7 @@ func BenchmarkJSONDecode(b *testing.B) {
 		if i > 0 {
 			sb.WriteString(",")
 		}
-		sb.WriteString(`"` + benchClusterID(i) + `":{"hostname":"` + benchHostname(i) + `","paths":["/","/api"],"backends":{"a":"10.0.0.1:80","b":"10.0.0.2:80","c":"10.0.0.3:80"}}`)
+		sb.WriteString(`"` + benchdata.ClusterID(i) + `":{"hostname":"` + benchdata.Hostname(i) + `","paths":["/","/api"],"backends":{"a":"10.0.0.1:80","b":"10.0.0.2:80","c":"10.0.0.3:80"}}`)
 	}
 	sb.WriteString("}")
 	arg := []cty.Value{cty.StringVal(sb.String())}
