@@ -83,6 +83,7 @@ func Compute(base, desired *state.State, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	opts = resolveDerivedAddresses(base, desired, opts)
 	if err := checkAddresses(base, desired, opts); err != nil {
 		return nil, err
 	}

@@ -175,6 +175,43 @@ func (e *AddressError) Error() string {
 	return fmt.Sprintf("planner: %s %s names no object of the base or the configuration", e.Flag, e.Address)
 }
 
+// resolveDerivedAddresses returns opts with every --target and --replace
+// address that is the derived address of an object the Namer names
+// otherwise (listener.http["0.0.0.0:80"] for listener.http.public, as
+// `state list` prints them from a state file alone) replaced by the name the
+// plan uses, so both spellings select the same object. opts itself is not
+// modified.
+func resolveDerivedAddresses(base, desired *state.State, opts Options) Options {
+	if opts.Namer == nil || (len(opts.Targets) == 0 && len(opts.Replace) == 0) {
+		return opts
+	}
+	named := map[string]string{}
+	for _, s := range []*state.State{base, desired} {
+		for _, o := range s.Objects() {
+			n := opts.Namer(o.Kind, o.Key)
+			if d := DerivedAddress(o.Kind, o.Key, o.Message); n != "" && n != d {
+				named[d] = n
+			}
+		}
+	}
+	if len(named) == 0 {
+		return opts
+	}
+	resolve := func(list []string) []string {
+		out := make([]string, len(list))
+		for i, a := range list {
+			out[i] = a
+			if n, ok := named[a]; ok {
+				out[i] = n
+			}
+		}
+		return out
+	}
+	opts.Targets = resolve(opts.Targets)
+	opts.Replace = resolve(opts.Replace)
+	return opts
+}
+
 // checkAddresses returns an *AddressError for every target that matches no
 // object address (itself or nested under it) and every replace address that
 // is no object's address, in base or desired, joined.

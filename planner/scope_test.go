@@ -204,6 +204,59 @@ func TestAddressErrors(t *testing.T) {
 	}
 }
 
+// TestDerivedAddressOfNamedObject checks that an object the configuration
+// names can also be selected by its derived address, the one `state list`
+// prints from a state file alone: both spellings give the same plan.
+func TestDerivedAddressOfNamedObject(t *testing.T) {
+	base := mk(t, httpL(h80, true), cluster("web"), backend("web", "w1", "10.0.1.1:80", 100))
+	desired := mk(t, httpL(h80, true), cluster("web"), backend("web", "w1", "10.0.1.1:80", 5), cluster("api"))
+	namer := func(k state.Kind, key string) string {
+		switch {
+		case k == state.KindHTTPListener:
+			return "listener.http.public"
+		case k == state.KindCluster && key == "web":
+			return "cluster.frontdoor"
+		}
+		return ""
+	}
+	var derived string
+	for _, o := range base.Objects() {
+		if o.Kind == state.KindCluster {
+			derived = DerivedAddress(o.Kind, o.Key, o.Message)
+		}
+	}
+	if derived == "" || derived == "cluster.frontdoor" {
+		t.Fatalf("derived address of the cluster = %q", derived)
+	}
+	for _, tc := range []struct {
+		name   string
+		target string
+		named  string
+	}{
+		{"cluster", derived, "cluster.frontdoor"},
+		{"listener", `listener.http["0.0.0.0:80"]`, "listener.http.public"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			byDerived, err := Compute(base, desired, Options{Namer: namer, Targets: []string{tc.target}, Replace: []string{tc.target}})
+			if err != nil {
+				t.Fatalf("derived address %s: %v", tc.target, err)
+			}
+			byName, err := Compute(base, desired, Options{Namer: namer, Targets: []string{tc.named}, Replace: []string{tc.named}})
+			if err != nil {
+				t.Fatalf("named address %s: %v", tc.named, err)
+			}
+			if len(byDerived.Requests) == 0 || len(byDerived.Requests) != len(byName.Requests) {
+				t.Fatalf("%d requests by derived address, %d by name", len(byDerived.Requests), len(byName.Requests))
+			}
+			for i := range byName.Requests {
+				if !proto.Equal(byDerived.Requests[i], byName.Requests[i]) {
+					t.Errorf("request %d differs: %v vs %v", i, byDerived.Requests[i], byName.Requests[i])
+				}
+			}
+		})
+	}
+}
+
 func TestMassRemoval(t *testing.T) {
 	var base, desired []proto.Message
 	base = append(base, cluster("api"))
