@@ -8,6 +8,8 @@
 // objects from services.json through jsondecode and nested dynamic blocks)
 // and DIR/base.state (a Sōzu state file of the same size that differs from
 // the configuration by 1% of its objects: see mutate).
+// The two configurations are internal/benchdata's, the ones the config
+// package's load benchmarks measure.
 //
 //	go run ./planner/testdata/benchgen -parse FILE...
 //
@@ -20,7 +22,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -36,6 +37,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sozuctl-plan/sozuctl-plan/config"
+	"github.com/sozuctl-plan/sozuctl-plan/internal/benchdata"
 	"github.com/sozuctl-plan/sozuctl-plan/planner"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/render"
@@ -135,100 +137,12 @@ func timePhases(dir, base string) error {
 	return nil
 }
 
-func clusterID(i int) string { return fmt.Sprintf("cluster-%05d", i) }
-
-func backendAddr(i, b int) string {
-	n := i*3 + b
-	return fmt.Sprintf("10.%d.%d.%d:8080", n>>16&0xff, n>>8&0xff, n&0xff)
-}
-
-func hostname(i int) string { return fmt.Sprintf("app-%05d.example.com", i) }
-
-var paths = [2]string{"/", "/api"}
-
-const listenerHCL = `listener "http" "public" {
-  address = "0.0.0.0:80"
-}
-`
-
-const dynamicHCL = listenerHCL + `
-locals {
-  services = jsondecode(file("services.json"))
-}
-
-dynamic "cluster" {
-  for_each = local.services
-  labels   = [cluster.key]
-  content {
-    dynamic "backend" {
-      for_each = cluster.value.backends
-      labels   = [backend.key]
-      content {
-        address = backend.value
-      }
-    }
-
-    dynamic "http_frontend" {
-      for_each = cluster.value.paths
-      content {
-        listener    = listener.http.public
-        hostname    = cluster.value.hostname
-        path_prefix = http_frontend.value
-      }
-    }
-  }
-}
-`
-
-type service struct {
-	Hostname string            `json:"hostname"`
-	Paths    []string          `json:"paths"`
-	Backends map[string]string `json:"backends"`
-}
-
 func generate(dir string, n int) error {
 	lit, dyn := filepath.Join(dir, "literal"), filepath.Join(dir, "dynamic")
-	for _, d := range []string{lit, dyn} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
-		}
-	}
-	if err := os.WriteFile(filepath.Join(lit, "listeners.hcl"), []byte(listenerHCL), 0o644); err != nil {
+	if _, err := benchdata.WriteLiteral(lit, n); err != nil {
 		return err
 	}
-	var b strings.Builder
-	services := make(map[string]service, n)
-	for i := 0; i < n; i++ {
-		id := clusterID(i)
-		s := service{Hostname: hostname(i), Paths: paths[:], Backends: map[string]string{}}
-		if b.Len() > 0 {
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "cluster %q {\n", id)
-		for k := 0; k < 3; k++ {
-			fmt.Fprintf(&b, "\n  backend \"%s-%d\" {\n    address = %q\n  }\n", id, k, backendAddr(i, k))
-			s.Backends[fmt.Sprintf("%s-%d", id, k)] = backendAddr(i, k)
-		}
-		for _, p := range paths {
-			fmt.Fprintf(&b, "\n  http_frontend {\n    listener    = listener.http.public\n    hostname    = %q\n    path_prefix = %q\n  }\n", hostname(i), p)
-		}
-		b.WriteString("}\n")
-		services[id] = s
-		if (i+1)%1000 == 0 || i == n-1 {
-			if err := os.WriteFile(filepath.Join(lit, fmt.Sprintf("clusters-%02d.hcl", i/1000)), []byte(b.String()), 0o644); err != nil {
-				return err
-			}
-			b.Reset()
-		}
-	}
-	data, err := json.Marshal(services)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dyn, "main.hcl"), []byte(dynamicHCL), 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dyn, "services.json"), data, 0o644); err != nil {
+	if _, err := benchdata.WriteDynamic(dyn, n); err != nil {
 		return err
 	}
 	cfg, diags := config.Load(lit, config.Options{Environ: []string{}})
@@ -252,7 +166,7 @@ func generate(dir string, n int) error {
 func mutate(base *state.State, n int) int {
 	changes := 0
 	for i := 0; i < n; i += 100 {
-		id := clusterID(i)
+		id := benchdata.ClusterID(i)
 		bs := base.Backends[id]
 		bs[0].LoadBalancingParameters = &sozupb.LoadBalancingParams{Weight: proto.Int32(50)}
 		base.Backends[id] = append(bs[:1:1], bs[2:]...)
