@@ -24,18 +24,20 @@ const benchClusters = benchdata.Clusters
 // written out literally, and returns the paths of the files.
 func writeLiteralConfig(tb testing.TB, dir string, n int) []string {
 	tb.Helper()
-	files, err := benchdata.WriteLiteral(dir, n)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return files
+	return mustWrite(tb, benchdata.WriteLiteral, dir, n)
 }
 
 // writeDynamicConfig writes, into dir, the data-driven form of the same n
 // clusters: main.hcl and services.json. It returns the paths of both.
 func writeDynamicConfig(tb testing.TB, dir string, n int) []string {
 	tb.Helper()
-	files, err := benchdata.WriteDynamic(dir, n)
+	return mustWrite(tb, benchdata.WriteDynamic, dir, n)
+}
+
+// mustWrite runs one of benchdata's writers, failing tb on an error.
+func mustWrite(tb testing.TB, write func(string, int) ([]string, error), dir string, n int) []string {
+	tb.Helper()
+	files, err := write(dir, n)
 	if err != nil {
 		tb.Fatal(err)
 	}
