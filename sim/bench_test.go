@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 	"github.com/sozuctl-plan/sozuctl-plan/statefile"
@@ -93,7 +94,7 @@ func BenchmarkPreload10k(b *testing.B) {
 // parsed inside each iteration).
 func BenchmarkLoadState10k(b *testing.B) {
 	st := bigState(b, 10_000)
-	file := filepath.Join(shortDir(b), "big.state")
+	file := filepath.Join(testsock.Dir(b), "big.state")
 	if err := statefile.Write(file, st); err != nil {
 		b.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func BenchmarkQueryClustersHashes10k(b *testing.B) {
 // times faster; run with -benchtime=1x.
 func BenchmarkBulk60k(b *testing.B) {
 	st := bigState(b, 10_000)
-	file := filepath.Join(shortDir(b), "big.state")
+	file := filepath.Join(testsock.Dir(b), "big.state")
 	if err := statefile.Write(file, st); err != nil {
 		b.Fatal(err)
 	}

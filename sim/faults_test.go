@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/sozu"
 )
@@ -91,7 +92,7 @@ func TestFaultCountsOnlyStateChanges(t *testing.T) {
 	h := start(t, Options{Faults: Faults{FailRequest: 3}})
 	h.fail(removeCluster("missing")) // 1, rejected by the main process
 	h.ok(&sozupb.Request{RequestType: &sozupb.Request_Status{Status: &sozupb.Status{}}})
-	h.ok(&sozupb.Request{RequestType: &sozupb.Request_SaveState{SaveState: shortDir(t) + "/s.state"}})
+	h.ok(&sozupb.Request{RequestType: &sozupb.Request_SaveState{SaveState: testsock.Dir(t) + "/s.state"}})
 	h.ok(addCluster("a")) // 2
 	if _, msg := h.fail(addCluster("b")); !strings.Contains(msg, "fault injection") {
 		t.Errorf("third state change: %q", msg)

@@ -3,7 +3,6 @@ package sim
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sozuctl-plan/sozuctl-plan/internal/testcert"
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/sozu"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
@@ -25,24 +25,13 @@ type harness struct {
 	c    *sozu.Client
 }
 
-// shortDir returns a temporary directory whose path leaves room for a
-// socket name under the 108-byte limit of unix socket paths.
-func shortDir(t testing.TB) string {
-	dir, err := os.MkdirTemp("", "sim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
-
 func start(t testing.TB, opts Options) *harness {
 	t.Helper()
 	s, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	path := filepath.Join(shortDir(t), "s.sock")
+	path := filepath.Join(testsock.Dir(t), "s.sock")
 	ln, err := Listen(path)
 	if err != nil {
 		t.Fatalf("Listen: %v", err)

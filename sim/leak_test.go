@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 )
 
 // TestCloseLeavesNoGoroutine: after Close, nothing the simulator started
@@ -17,7 +19,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(shortDir(t), "g.sock")
+	path := filepath.Join(testsock.Dir(t), "g.sock")
 	ln, err := Listen(path)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 	"github.com/sozuctl-plan/sozuctl-plan/sozu"
 )
 
@@ -19,7 +20,7 @@ func TestListenAndServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(shortDir(t), "l.sock")
+	path := filepath.Join(testsock.Dir(t), "l.sock")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.ListenAndServe(ctx, path) }()
@@ -56,7 +57,7 @@ func TestListenAndServe(t *testing.T) {
 }
 
 func TestListenRefusesLiveSocketAndReplacesStaleOne(t *testing.T) {
-	dir := shortDir(t)
+	dir := testsock.Dir(t)
 	live := filepath.Join(dir, "live.sock")
 	ln, err := net.Listen("unix", live)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/statefile"
 )
@@ -32,7 +33,7 @@ func rawSim(t *testing.T, opts Options) (*Simulator, net.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(shortDir(t), "r.sock")
+	path := filepath.Join(testsock.Dir(t), "r.sock")
 	ln, err := Listen(path)
 	if err != nil {
 		t.Fatal(err)
@@ -303,7 +304,7 @@ func TestRawClientStateFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, c := rawSim(t, Options{Preload: want})
-			file := filepath.Join(shortDir(t), "saved.state")
+			file := filepath.Join(testsock.Dir(t), "saved.state")
 			_, rs := rawExchange(t, c, saveReq(file))
 			if len(rs) != 1 || rs[0].GetStatus() != sozupb.ResponseStatus_OK {
 				t.Fatalf("save_state answers %v", rs)

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
@@ -396,7 +397,7 @@ func TestSozuUDPStateRoundtrip(t *testing.T) {
 	if !want.UDPListeners[a].GetActive() || len(want.UDPFrontends["udp_cluster"]) != 1 {
 		t.Fatalf("built state: listener %v, frontends %v", want.UDPListeners[a], want.UDPFrontends)
 	}
-	file := filepath.Join(shortDir(t), "udp.state")
+	file := filepath.Join(testsock.Dir(t), "udp.state")
 	h.ok(saveReq(file))
 	fresh := start(t, Options{})
 	fresh.ok(loadReq(file))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 	"github.com/sozuctl-plan/sozuctl-plan/statefile"
@@ -41,7 +42,7 @@ func populate(t *testing.T, h *harness) {
 func TestSaveAndLoadState(t *testing.T) {
 	h := start(t, Options{})
 	populate(t, h)
-	file := filepath.Join(shortDir(t), "saved.state")
+	file := filepath.Join(testsock.Dir(t), "saved.state")
 	proc, resp, err := h.send(saveReq(file))
 	if err != nil || len(proc) != 0 {
 		t.Fatalf("save_state: %v after %d PROCESSING", err, len(proc))
@@ -94,7 +95,7 @@ func TestSaveAndLoadState(t *testing.T) {
 }
 
 func TestLoadStateFailures(t *testing.T) {
-	dir := shortDir(t)
+	dir := testsock.Dir(t)
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
@@ -203,7 +204,7 @@ func TestLoadStateManyRecords(t *testing.T) {
 			}
 		}
 	}
-	file := filepath.Join(shortDir(t), "many.state")
+	file := filepath.Join(testsock.Dir(t), "many.state")
 	if err := statefile.Write(file, st); err != nil {
 		t.Fatal(err)
 	}
