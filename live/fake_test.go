@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/sozuctl-plan/sozuctl-plan/internal/testcert"
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/sozu"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
@@ -39,12 +40,7 @@ type fake struct {
 }
 
 func (f *fake) serve(t testing.TB) string {
-	dir, err := os.MkdirTemp("", "lv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	path := filepath.Join(dir, "s.sock")
+	path := testsock.Path(t)
 	ln, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)

@@ -2,10 +2,9 @@ package live
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 	"github.com/sozuctl-plan/sozuctl-plan/sim"
 	"github.com/sozuctl-plan/sozuctl-plan/state"
 )
@@ -17,11 +16,7 @@ func serveSim(t testing.TB, st *state.State) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp("", "ls")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "s.sock")
+	path := testsock.Path(t)
 	ln, err := sim.Listen(path)
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +28,6 @@ func serveSim(t testing.TB, st *state.State) string {
 		if err := <-done; err != nil {
 			t.Errorf("simulator: %v", err)
 		}
-		os.RemoveAll(dir)
 	})
 	return path
 }
