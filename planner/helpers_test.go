@@ -12,8 +12,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +20,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 	"github.com/sozuctl-plan/sozuctl-plan/sim"
 	"github.com/sozuctl-plan/sozuctl-plan/sozu"
@@ -354,16 +353,11 @@ type simRun struct {
 
 func startSim(t testing.TB, base *state.State) *simRun {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "pl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
 	s, err := sim.New(sim.Options{Preload: base})
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "s.sock")
+	path := testsock.Path(t)
 	ln, err := sim.Listen(path)
 	if err != nil {
 		t.Fatal(err)
