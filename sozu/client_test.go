@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sozuctl-plan/sozuctl-plan/internal/testsock"
 	sozupb "github.com/sozuctl-plan/sozuctl-plan/proto"
 )
 
@@ -28,21 +28,9 @@ type server struct {
 	wg   sync.WaitGroup
 }
 
-// shortSocketPath returns a socket path well under the 108-byte limit of
-// unix socket addresses, removed when the test ends.
-func shortSocketPath(t testing.TB) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "sz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return filepath.Join(dir, "s.sock")
-}
-
 func newServer(t testing.TB, handle func(conn net.Conn)) *server {
 	t.Helper()
-	s := &server{path: shortSocketPath(t)}
+	s := &server{path: testsock.Path(t)}
 	ln, err := net.Listen("unix", s.path)
 	if err != nil {
 		t.Fatal(err)
@@ -518,7 +506,7 @@ func TestClose(t *testing.T) {
 }
 
 func TestDialError(t *testing.T) {
-	path := filepath.Join(shortSocketPath(t))
+	path := testsock.Path(t)
 	_, err := Dial(context.Background(), path)
 	if err == nil || !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("got %v", err)
