@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
@@ -340,7 +342,25 @@ func (o *planOptions) save(p *planner.Plan, cfg *config.Config, sensitive map[st
 		w = g.Stderr
 	}
 	fmt.Fprintf(w, "\nSaved the plan to: %s\n\nTo perform exactly these actions, run:\n  sozuctl-plan apply %s\n", o.out, o.out)
+	if vars := keyVariables(pf); len(vars) > 0 {
+		fmt.Fprintf(w, "giving again the sensitive variables that hold private keys (%s) with --var, --var-file or SOZU_VAR_<name>: the plan file does not hold them.\n", strings.Join(vars, ", "))
+	}
 	return nil
+}
+
+// keyVariables lists, sorted and once each, the variables whose values are
+// private keys that a plan file records by name and hash only.
+func keyVariables(pf *planfile.File) []string {
+	seen := map[string]bool{}
+	var vars []string
+	for _, k := range pf.Keys {
+		if k.Variable != "" && !seen[k.Variable] {
+			seen[k.Variable] = true
+			vars = append(vars, k.Variable)
+		}
+	}
+	sort.Strings(vars)
+	return vars
 }
 
 // showPlan is show's rendering of a saved plan: it reads no key.
