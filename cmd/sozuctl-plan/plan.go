@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/sozuctl-plan/sozuctl-plan/applier"
 	"github.com/sozuctl-plan/sozuctl-plan/config"
 	"github.com/sozuctl-plan/sozuctl-plan/live"
 	"github.com/sozuctl-plan/sozuctl-plan/planfile"
@@ -247,6 +248,13 @@ func (o *planOptions) readLive(ctx context.Context, socket string, base *planBas
 	// apply PLANFILE reaches the same proxy from any directory.
 	if abs, err := filepath.Abs(socket); err == nil {
 		socket = abs
+	}
+	// An apply cut short (a crash, kill -9) left its journal open: the live
+	// state may be half-way between two configurations, so say so here too.
+	if dir, err := checkpointDir(g, socket); err == nil {
+		if run, err := applier.LastRun(dir); err == nil && run != nil && !run.Finished() {
+			notes = append(notes, applier.DescribeUnfinished(run))
+		}
 	}
 	base.state, base.notes, base.loaded = st, notes, true
 	base.desc = planner.Base{Source: planner.SourceLive, Socket: socket}
