@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/spf13/cobra"
 
 	"github.com/sozuctl-plan/sozuctl-plan/applier"
@@ -202,6 +204,12 @@ func (o *applyOptions) runDir(ctx context.Context) error {
 	g := o.global
 	po := &planOptions{global: g, dir: o.target, destroy: o.destroy, replace: o.replace, liveRead: liveReadSaveState}
 	socket := g.Socket
+	// A configuration loaded without errors to find the socket is used
+	// again for the plan: the live base only ever turns errors (a route on
+	// a listener only the proxy has) into acceptance, so loading it a
+	// second time would give the same result at the cost of a full parse.
+	var loaded *config.Config
+	var loadedDiags hcl.Diagnostics
 	if socket == "" {
 		// Only the configuration's sozu block can name the socket.
 		copts, err := po.configOptions(&planBase{})
@@ -216,6 +224,9 @@ func (o *applyOptions) runDir(ctx context.Context) error {
 			return fmt.Errorf("apply needs the live proxy: give --socket, $SOZU_SOCKET or a socket in the sozu block")
 		}
 		socket = cfg.Sozu.Socket
+		if !diags.HasErrors() {
+			loaded, loadedDiags = cfg, diags
+		}
 	}
 	view := newApplyView(g, nil)
 	aopts, err := o.applierOptions(socket, view)
@@ -224,11 +235,14 @@ func (o *applyOptions) runDir(ctx context.Context) error {
 	}
 	res, err := applier.Run(ctx, aopts, func(ctx context.Context, live *state.State) (*planner.Plan, error) {
 		desc := planner.Base{Source: planner.SourceLive, Socket: socket}
-		copts, err := po.configOptions(&planBase{state: live, desc: desc, loaded: true})
-		if err != nil {
-			return nil, err
+		cfg, diags := loaded, loadedDiags
+		if cfg == nil {
+			copts, err := po.configOptions(&planBase{state: live, desc: desc, loaded: true})
+			if err != nil {
+				return nil, err
+			}
+			cfg, diags = config.Load(o.target, copts)
 		}
-		cfg, diags := config.Load(o.target, copts)
 		if err := po.report(cfg, diags); err != nil {
 			return nil, err
 		}
