@@ -503,6 +503,24 @@ func setAddr(dst **sozupb.SocketAddress, src *sozupb.SocketAddress) {
 	}
 }
 
+// copyH2Knobs writes onto the listener l every h2_* field that the patch p
+// sets, as Sōzu's update_http_listener and update_https_listener do field
+// by field: the patch messages and the listener configurations name their
+// H2 knobs alike.
+func copyH2Knobs(l, p proto.Message) {
+	lm, pm := l.ProtoReflect(), p.ProtoReflect()
+	lf, pf := lm.Descriptor().Fields(), pm.Descriptor().Fields()
+	for i := 0; i < pf.Len(); i++ {
+		fd := pf.Get(i)
+		if !strings.HasPrefix(string(fd.Name()), "h2_") || !pm.Has(fd) {
+			continue
+		}
+		if dst := lf.ByName(fd.Name()); dst != nil {
+			lm.Set(dst, pm.Get(fd))
+		}
+	}
+}
+
 // updateHTTPListener mirrors update_http_listener (state.rs:623-721).
 // answers, elide_x_real_ip and send_x_real_ip are ignored, as Sōzu's main
 // process ignores them.
@@ -528,24 +546,7 @@ func (s *State) updateHTTPListener(p *sozupb.UpdateHttpListenerConfig) error {
 	if p.HttpAnswers != nil {
 		mergeHTTPAnswers(&l.HttpAnswers, p.HttpAnswers)
 	}
-	setU32(&l.H2MaxRstStreamPerWindow, p.H2MaxRstStreamPerWindow)
-	setU32(&l.H2MaxPingPerWindow, p.H2MaxPingPerWindow)
-	setU32(&l.H2MaxSettingsPerWindow, p.H2MaxSettingsPerWindow)
-	setU32(&l.H2MaxEmptyDataPerWindow, p.H2MaxEmptyDataPerWindow)
-	setU32(&l.H2MaxContinuationFrames, p.H2MaxContinuationFrames)
-	setU32(&l.H2MaxGlitchCount, p.H2MaxGlitchCount)
-	setU32(&l.H2InitialConnectionWindow, p.H2InitialConnectionWindow)
-	setU32(&l.H2MaxConcurrentStreams, p.H2MaxConcurrentStreams)
-	setU32(&l.H2StreamShrinkRatio, p.H2StreamShrinkRatio)
-	setU64(&l.H2MaxRstStreamLifetime, p.H2MaxRstStreamLifetime)
-	setU64(&l.H2MaxRstStreamAbusiveLifetime, p.H2MaxRstStreamAbusiveLifetime)
-	setU64(&l.H2MaxRstStreamEmittedLifetime, p.H2MaxRstStreamEmittedLifetime)
-	setU32(&l.H2MaxHeaderListSize, p.H2MaxHeaderListSize)
-	setU32(&l.H2MaxHeaderTableSize, p.H2MaxHeaderTableSize)
-	setU32(&l.H2MaxHeaderFields, p.H2MaxHeaderFields)
-	setU32(&l.H2StreamIdleTimeoutSeconds, p.H2StreamIdleTimeoutSeconds)
-	setU32(&l.H2GracefulShutdownDeadlineSeconds, p.H2GracefulShutdownDeadlineSeconds)
-	setU32(&l.H2MaxWindowUpdateStream0PerWindow, p.H2MaxWindowUpdateStream0PerWindow)
+	copyH2Knobs(l, p)
 	if p.SozuIdHeader != nil {
 		// Sōzu checks this last, after writing every other field.
 		if err := validateSozuIDHeader(*p.SozuIdHeader); err != nil {
@@ -590,24 +591,7 @@ func (s *State) updateHTTPSListener(p *sozupb.UpdateHttpsListenerConfig) error {
 	}
 	setBool(&l.StrictSniBinding, p.StrictSniBinding)
 	setBool(&l.DisableHttp11, p.DisableHttp11)
-	setU32(&l.H2MaxRstStreamPerWindow, p.H2MaxRstStreamPerWindow)
-	setU32(&l.H2MaxPingPerWindow, p.H2MaxPingPerWindow)
-	setU32(&l.H2MaxSettingsPerWindow, p.H2MaxSettingsPerWindow)
-	setU32(&l.H2MaxEmptyDataPerWindow, p.H2MaxEmptyDataPerWindow)
-	setU32(&l.H2MaxContinuationFrames, p.H2MaxContinuationFrames)
-	setU32(&l.H2MaxGlitchCount, p.H2MaxGlitchCount)
-	setU32(&l.H2InitialConnectionWindow, p.H2InitialConnectionWindow)
-	setU32(&l.H2MaxConcurrentStreams, p.H2MaxConcurrentStreams)
-	setU32(&l.H2StreamShrinkRatio, p.H2StreamShrinkRatio)
-	setU64(&l.H2MaxRstStreamLifetime, p.H2MaxRstStreamLifetime)
-	setU64(&l.H2MaxRstStreamAbusiveLifetime, p.H2MaxRstStreamAbusiveLifetime)
-	setU64(&l.H2MaxRstStreamEmittedLifetime, p.H2MaxRstStreamEmittedLifetime)
-	setU32(&l.H2MaxHeaderListSize, p.H2MaxHeaderListSize)
-	setU32(&l.H2MaxHeaderTableSize, p.H2MaxHeaderTableSize)
-	setU32(&l.H2MaxHeaderFields, p.H2MaxHeaderFields)
-	setU32(&l.H2StreamIdleTimeoutSeconds, p.H2StreamIdleTimeoutSeconds)
-	setU32(&l.H2GracefulShutdownDeadlineSeconds, p.H2GracefulShutdownDeadlineSeconds)
-	setU32(&l.H2MaxWindowUpdateStream0PerWindow, p.H2MaxWindowUpdateStream0PerWindow)
+	copyH2Knobs(l, p)
 	if p.SozuIdHeader != nil {
 		if err := validateSozuIDHeader(*p.SozuIdHeader); err != nil {
 			return err
